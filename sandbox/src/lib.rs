@@ -1,0 +1,1 @@
+//! Execution engine (filled by the WASM engine work).

@@ -1,0 +1,1 @@
+//! Zona Custom Utils service library.

@@ -1,0 +1,1 @@
+//! Python AST policy engine (filled by the validation work).
