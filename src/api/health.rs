@@ -1,0 +1,56 @@
+//! GET /health: public; 200 when healthy or degraded, 503 when unhealthy.
+
+use super::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+#[derive(Serialize)]
+pub struct Check {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    latency_ms: f64,
+}
+
+#[derive(Serialize)]
+pub struct Health {
+    status: &'static str,
+    version: &'static str,
+    uptime_secs: u64,
+    checks: BTreeMap<&'static str, Check>,
+}
+
+pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let mut checks = BTreeMap::new();
+    let started = Instant::now();
+    let db = state.store.ping().await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let db_ok = db.is_ok();
+    checks.insert(
+        "database",
+        Check {
+            status: if db_ok { "healthy" } else { "unhealthy" },
+            message: db.err().map(|e| e.to_string()),
+            latency_ms,
+        },
+    );
+    let status = if db_ok { "healthy" } else { "unhealthy" };
+    let code = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        code,
+        Json(Health {
+            status,
+            version: env!("CARGO_PKG_VERSION"),
+            uptime_secs: state.started.elapsed().as_secs(),
+            checks,
+        }),
+    )
+}

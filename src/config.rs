@@ -1,0 +1,409 @@
+//! The one typed configuration: defaults, then an optional TOML file, then `ZONA_*` environment
+//! variables, then command-line flags. Loaded once at start and passed down; nothing else reads
+//! the environment.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub cache: CacheConfig,
+    pub auth: AuthConfig,
+    pub crypto: CryptoConfig,
+    pub limits: LimitsConfig,
+    pub validation: ValidationConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// The design's port is 8109.
+    pub listen: SocketAddr,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    pub body_limit_bytes: usize,
+    /// How long a clean shutdown waits for requests in flight and pending records.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8109)),
+            body_limit_bytes: 1024 * 1024,
+            shutdown_grace_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// The embedded store's files and the generated development secrets live here.
+    pub data_dir: PathBuf,
+    /// Setting this selects the MongoDB store instead of the embedded one.
+    pub mongodb_uri: Option<SecretString>,
+    pub mongodb: MongoConfig,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            mongodb_uri: None,
+            mongodb: MongoConfig::default(),
+        }
+    }
+}
+
+/// Connection pool settings of the design ("Database Connection Pooling").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MongoConfig {
+    /// Prefix of every database name: `<prefix>master` and `<prefix>t_<tenant>`.
+    pub db_prefix: String,
+    pub max_pool_size: u32,
+    pub min_pool_size: u32,
+    pub max_idle_secs: u64,
+    pub connect_timeout_secs: u64,
+    pub socket_timeout_secs: u64,
+    pub server_selection_timeout_secs: u64,
+}
+
+impl Default for MongoConfig {
+    fn default() -> Self {
+        Self {
+            db_prefix: "zona_".into(),
+            max_pool_size: 50,
+            min_pool_size: 5,
+            max_idle_secs: 30 * 60,
+            connect_timeout_secs: 10,
+            socket_timeout_secs: 30,
+            server_selection_timeout_secs: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    pub l1_ttl_secs: u64,
+    pub l1_max_entries: u64,
+    /// Setting this adds Redis as the second level and as the invalidation bus.
+    pub redis_url: Option<SecretString>,
+    pub l2_ttl_secs: u64,
+    /// Prefix of every Redis key and channel, so instances of different deployments can share one.
+    pub key_prefix: String,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            l1_ttl_secs: 5 * 60,
+            l1_max_entries: 10_000,
+            redis_url: None,
+            l2_ttl_secs: 60 * 60,
+            key_prefix: "zona".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+pub enum JwtAlgorithm {
+    #[default]
+    HS256,
+    RS256,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    pub algorithm: JwtAlgorithm,
+    /// HS256 secret. Without one, a development secret is generated into the data directory.
+    pub jwt_secret: Option<SecretString>,
+    /// RS256: PEM public key that verifies tokens.
+    pub public_key_file: Option<PathBuf>,
+    /// RS256: PEM private key, needed only by `zona-utils token`.
+    pub private_key_file: Option<PathBuf>,
+    /// Clock skew tolerated on `exp`, in seconds.
+    pub leeway_secs: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            algorithm: JwtAlgorithm::HS256,
+            jwt_secret: None,
+            public_key_file: None,
+            private_key_file: None,
+            leeway_secs: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct CryptoConfig {
+    /// Base64 of 32 bytes. Without one, a development key is generated into the data directory.
+    pub encryption_key: Option<SecretString>,
+}
+
+/// Input limits of the design, each with a default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub name_max_len: usize,
+    pub description_max_len: usize,
+    pub category_max_len: usize,
+    pub code_max_bytes: usize,
+    pub page_default: u32,
+    pub page_max: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            name_max_len: crate::domain::NAME_MAX_LEN,
+            description_max_len: 2000,
+            category_max_len: 100,
+            code_max_bytes: 256 * 1024,
+            page_default: 50,
+            page_max: 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ValidationConfig {
+    /// Holds `default.toml` and `tenants/<tenant>.toml`.
+    pub policies_dir: PathBuf,
+}
+
+impl Default for ValidationConfig {
+    fn default() -> Self {
+        Self {
+            policies_dir: PathBuf::from("./policies"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// An `EnvFilter` directive, e.g. `info` or `zona_utils=debug,tower_http=info`.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+/// Values given on the command line; they win over the file and the environment.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Parse(#[from] Box<figment::Error>),
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("configuration key {key}: {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+/// Short names the issue and README use, next to the general `ZONA_SECTION__KEY` form.
+const ENV_ALIASES: &[(&str, &str)] = &[
+    ("listen", "server.listen"),
+    ("data_dir", "storage.data_dir"),
+    ("mongodb_uri", "storage.mongodb_uri"),
+    ("redis_url", "cache.redis_url"),
+    ("jwt_secret", "auth.jwt_secret"),
+    ("encryption_key", "crypto.encryption_key"),
+    ("policies_dir", "validation.policies_dir"),
+    ("log_format", "log.format"),
+    ("log_level", "log.level"),
+];
+
+impl Config {
+    /// `file` is `--config` or `ZONA_CONFIG`.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let mut fig = Figment::new();
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::MissingFile(path.to_owned()));
+            }
+            fig = fig.merge(Toml::file(path));
+        }
+        let env = Env::prefixed("ZONA_").ignore(&["config"]).map(|key| {
+            let lower = key.as_str().to_ascii_lowercase();
+            ENV_ALIASES
+                .iter()
+                .find(|(alias, _)| *alias == lower)
+                .map(|(_, full)| (*full).to_owned())
+                .unwrap_or_else(|| lower.replace("__", "."))
+                .into()
+        });
+        fig = fig.merge(env);
+        let mut cfg: Config = fig.extract().map_err(Box::new)?;
+        if let Some(listen) = overrides.listen {
+            cfg.server.listen = listen;
+        }
+        if let Some(dir) = &overrides.data_dir {
+            cfg.storage.data_dir = dir.clone();
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, reason: String| Err(ConfigError::Invalid { key, reason });
+        let max = crate::domain::NAME_MAX_LEN;
+        if self.limits.name_max_len == 0 || self.limits.name_max_len > max {
+            return invalid(
+                "limits.name_max_len",
+                format!("must be between 1 and {max}"),
+            );
+        }
+        if self.limits.code_max_bytes == 0 {
+            return invalid("limits.code_max_bytes", "must be positive".into());
+        }
+        if self.server.body_limit_bytes < self.limits.code_max_bytes {
+            return invalid(
+                "server.body_limit_bytes",
+                format!(
+                    "must be at least limits.code_max_bytes ({}) or no code of the allowed size fits",
+                    self.limits.code_max_bytes
+                ),
+            );
+        }
+        if self.limits.page_default == 0 || self.limits.page_default > self.limits.page_max {
+            return invalid(
+                "limits.page_default",
+                "must be between 1 and limits.page_max".into(),
+            );
+        }
+        if self.cache.l1_max_entries == 0 {
+            return invalid("cache.l1_max_entries", "must be positive".into());
+        }
+        if self.auth.algorithm == JwtAlgorithm::RS256 && self.auth.public_key_file.is_none() {
+            return invalid(
+                "auth.public_key_file",
+                "is required when auth.algorithm is RS256".into(),
+            );
+        }
+        if self.storage.mongodb.min_pool_size > self.storage.mongodb.max_pool_size {
+            return invalid(
+                "storage.mongodb.min_pool_size",
+                "must not exceed storage.mongodb.max_pool_size".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_then_file_then_env_then_flags() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "zona.toml",
+                "[server]\nlisten = \"127.0.0.1:9000\"\n[limits]\ncode_max_bytes = 1000\n",
+            )?;
+            jail.set_env("ZONA_LIMITS__CATEGORY_MAX_LEN", "7");
+            jail.set_env("ZONA_DATA_DIR", "/tmp/from-env");
+            let cfg = Config::load(Some(Path::new("zona.toml")), &Overrides::default()).unwrap();
+            assert_eq!(cfg.server.listen.port(), 9000);
+            assert_eq!(cfg.limits.code_max_bytes, 1000);
+            assert_eq!(cfg.limits.category_max_len, 7);
+            assert_eq!(cfg.storage.data_dir, PathBuf::from("/tmp/from-env"));
+            assert_eq!(
+                cfg.limits.page_max, 500,
+                "untouched keys keep their defaults"
+            );
+
+            let flags = Overrides {
+                listen: Some("127.0.0.1:1".parse().unwrap()),
+                data_dir: None,
+            };
+            let cfg = Config::load(Some(Path::new("zona.toml")), &flags).unwrap();
+            assert_eq!(cfg.server.listen.port(), 1);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        Jail::expect_with(|jail| {
+            jail.set_env("ZONA_LIMITS__CODE_MAX_BYTES", "lots");
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("limits.code_max_bytes"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.create_file("z.toml", "[server]\nlisten = \"nowhere\"\n")?;
+            let err = Config::load(Some(Path::new("z.toml")), &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("server.listen"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.create_file("z.toml", "[limits]\nname_max_len = 80\n")?;
+            let err = Config::load(Some(Path::new("z.toml")), &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("limits.name_max_len"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.create_file("z.toml", "[server]\nlisen = \"127.0.0.1:1\"\n")?;
+            let err = Config::load(Some(Path::new("z.toml")), &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("lisen"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        Jail::expect_with(|jail| {
+            jail.set_env("ZONA_JWT_SECRET", "hunter2-very-secret");
+            let cfg = Config::load(None, &Overrides::default()).unwrap();
+            assert!(!format!("{cfg:?}").contains("hunter2"));
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,19 @@
+//! Use cases the routes call: RBAC decisions, validation, versioning, audit, cache. No HTTP
+//! types in here.
+
+pub mod audit;
+pub mod code;
+mod error;
+pub mod utilities;
+pub mod views;
+
+pub use error::ServiceError;
+
+use crate::domain::Principal;
+
+/// Who is asking, and the request id their audit entries carry.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub who: Principal,
+    pub request_id: String,
+}

@@ -1,0 +1,113 @@
+//! Wiring: from one `Config` to a running server.
+
+use crate::api::{AppState, app};
+use crate::auth::Authenticator;
+use crate::cache::Cache;
+use crate::config::Config;
+use crate::crypto::Sealer;
+use crate::secrets::Secrets;
+use crate::service::audit::AuditLog;
+use crate::service::code::CodeChecker;
+use crate::service::utilities::Utilities;
+use crate::store::{Store, embedded};
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::net::TcpListener;
+
+pub async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    embedded::open(&cfg.storage.data_dir).with_context(|| {
+        format!(
+            "opening the embedded store in {}",
+            cfg.storage.data_dir.display()
+        )
+    })
+}
+
+/// Builds the state the router needs. Secrets are read or generated here, once.
+pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
+    let secrets = Secrets::load(cfg)?;
+    for name in &secrets.generated {
+        tracing::warn!(
+            key = name,
+            dir = %cfg.storage.data_dir.join("secrets").display(),
+            "no {name} configured: generated a development one into the data directory; configure one in production"
+        );
+    }
+    let auth = Authenticator::new(&cfg.auth, &secrets.jwt_secret)?;
+    let store = open_store(cfg).await?;
+    let audit = AuditLog::new(store.clone());
+    let utilities = Utilities::new(
+        store.clone(),
+        Cache::new(&cfg.cache),
+        Sealer::new(&secrets.encryption_key)?,
+        CodeChecker::new(cfg.limits.code_max_bytes),
+        audit.clone(),
+        cfg.limits.clone(),
+    );
+    Ok(AppState {
+        auth,
+        utilities,
+        audit,
+        store,
+        limits: cfg.limits.clone(),
+        body_limit: cfg.server.body_limit_bytes,
+        started: Instant::now(),
+    })
+}
+
+/// A bound, not yet serving, instance: tests bind port 0 and read the address.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Server {
+    pub async fn build(cfg: &Config) -> anyhow::Result<Self> {
+        let state = build_state(cfg).await?;
+        let listener = TcpListener::bind(cfg.server.listen)
+            .await
+            .with_context(|| format!("binding {}", cfg.server.listen))?;
+        Ok(Self { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` resolves, then lets requests in flight finish.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.local_addr(), store = self.state.store.backend(), "serving");
+        axum::serve(self.listener, app(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
