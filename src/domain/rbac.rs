@@ -19,7 +19,7 @@ pub enum Action {
     Execute,
     Delete,
     /// Reading the audit log, execution records of others, tenant-wide operations.
-    Admin,
+    Administer,
 }
 
 impl Action {
@@ -30,7 +30,7 @@ impl Action {
             Action::Update => "update",
             Action::Execute => "execute",
             Action::Delete => "delete",
-            Action::Admin => "admin",
+            Action::Administer => "admin",
         }
     }
 }
@@ -80,7 +80,7 @@ pub fn authorize(who: &Principal, action: Action, target: Target<'_>) -> Result<
         return Ok(());
     }
     let allowed = match action {
-        Action::Admin => false,
+        Action::Administer => false,
         Action::Delete => who.role == Role::Creator,
         Action::Create | Action::Read | Action::Update | Action::Execute => true,
     };
@@ -125,22 +125,22 @@ mod tests {
             (User, Update, [true, false, false]),
             (User, Execute, [true, false, false]),
             (User, Delete, [false, false, false]),
-            (User, Admin, [false, false, false]),
+            (User, Administer, [false, false, false]),
             (Creator, Create, [true, false, false]),
             (Creator, Read, [true, false, false]),
             (Creator, Update, [true, false, false]),
             (Creator, Execute, [true, false, false]),
             (Creator, Delete, [true, false, false]),
-            (Creator, Admin, [false, false, false]),
+            (Creator, Administer, [false, false, false]),
             (Admin, Create, [true, true, false]),
             (Admin, Read, [true, true, false]),
             (Admin, Update, [true, true, false]),
             (Admin, Execute, [true, true, false]),
             (Admin, Delete, [true, true, false]),
-            (Admin, Admin, [true, true, false]),
+            (Admin, Administer, [true, true, false]),
             (Superadmin, Create, [true, true, true]),
             (Superadmin, Delete, [true, true, true]),
-            (Superadmin, Admin, [true, true, true]),
+            (Superadmin, Administer, [true, true, true]),
         ];
         for (role, action, [own, other_user, other_tenant]) in cases {
             let who = p(*role);

@@ -80,7 +80,8 @@ impl AuditLog {
             tenant,
             owner: None,
         };
-        self.authorize(ctx, Action::Admin, target, "audit").await?;
+        self.authorize(ctx, Action::Administer, target, "audit")
+            .await?;
         Ok(self.store.list_audit(tenant, query).await?)
     }
 }
