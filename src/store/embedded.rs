@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS utilities (
 -- Lists walk one of these in order and stop after the page.
 CREATE INDEX IF NOT EXISTS utilities_updated ON utilities (updateddate DESC, id DESC);
 CREATE INDEX IF NOT EXISTS utilities_owner_updated ON utilities (userid, updateddate DESC, id DESC);
+CREATE INDEX IF NOT EXISTS utilities_category_updated ON utilities (category, updateddate DESC, id DESC);
 CREATE TABLE IF NOT EXISTS versions (
     utility_id INTEGER NOT NULL,
     version INTEGER NOT NULL,
@@ -786,6 +787,21 @@ impl Store for EmbeddedStore {
             .await
     }
 
+    async fn append_audit_batch(
+        &self,
+        tenant: &TenantCode,
+        entries: Vec<AuditRecord>,
+    ) -> Result<(), StoreError> {
+        self.write(tenant, move |conn| {
+            let tx = conn.transaction().map_err(internal)?;
+            for e in &entries {
+                insert_audit(&tx, e)?;
+            }
+            tx.commit().map_err(internal)
+        })
+        .await
+    }
+
     async fn list_audit(
         &self,
         tenant: &TenantCode,
@@ -971,6 +987,8 @@ mod tests {
             "SELECT id FROM utilities WHERE status IN ('active','draft') ORDER BY updateddate DESC, id DESC LIMIT 50",
             "SELECT id FROM utilities WHERE userid = 3 AND status IN ('active','draft') ORDER BY updateddate DESC, id DESC LIMIT 50",
             "SELECT id FROM utilities WHERE status IN ('active') AND (updateddate, id) < (5, 5) ORDER BY updateddate DESC, id DESC LIMIT 50",
+            "SELECT id FROM utilities WHERE category = 'x' AND status IN ('active','draft') ORDER BY updateddate DESC, id DESC LIMIT 50",
+
             "SELECT id FROM audit ORDER BY timestamp DESC, id DESC LIMIT 50",
             "SELECT id FROM executions ORDER BY createddate DESC, id DESC LIMIT 50",
         ];

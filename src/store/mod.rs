@@ -261,6 +261,19 @@ pub trait Store: Send + Sync + 'static {
 
     async fn append_audit(&self, tenant: &TenantCode, entry: AuditRecord)
     -> Result<(), StoreError>;
+
+    /// Several entries at once (the execution recorder's batches). Backends that can write
+    /// them in one round trip or transaction override this.
+    async fn append_audit_batch(
+        &self,
+        tenant: &TenantCode,
+        entries: Vec<AuditRecord>,
+    ) -> Result<(), StoreError> {
+        for e in entries {
+            self.append_audit(tenant, e).await?;
+        }
+        Ok(())
+    }
     async fn list_audit(
         &self,
         tenant: &TenantCode,
