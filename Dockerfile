@@ -1,5 +1,5 @@
 # Multi-stage build of the service. The Python runtime is not baked in: it is fetched and
-# verified into ZONA_CACHE on first start (or mount a warm cache at /var/cache/zona-utils).
+# verified into ZONA_CACHE_DIR on first start (or mount a warm cache at /var/cache/zona-utils).
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .
@@ -18,7 +18,7 @@ USER zona
 ENV ZONA_LISTEN=0.0.0.0:8109 \
     ZONA_DATA_DIR=/var/lib/zona \
     ZONA_POLICIES_DIR=/etc/zona/policies \
-    ZONA_CACHE=/var/cache/zona-utils \
+    ZONA_CACHE_DIR=/var/cache/zona-utils \
     ZONA_LOG_FORMAT=json
 EXPOSE 8109
 VOLUME ["/var/lib/zona", "/var/cache/zona-utils"]

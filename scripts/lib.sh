@@ -1,8 +1,8 @@
 # Shared by the scripts: paths and idempotent installers. Source it, don't run it.
 set -euo pipefail
 ZONA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export ZONA_CACHE="${ZONA_CACHE:-$HOME/.cache/zona-utils}"
-mkdir -p "$ZONA_CACHE"
+export ZONA_CACHE_DIR="${ZONA_CACHE_DIR:-$HOME/.cache/zona-utils}"
+mkdir -p "$ZONA_CACHE_DIR"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

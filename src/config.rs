@@ -237,6 +237,18 @@ pub enum ConfigError {
     Invalid { key: &'static str, reason: String },
 }
 
+const SECTIONS: &[&str] = &[
+    "server",
+    "storage",
+    "cache",
+    "auth",
+    "crypto",
+    "limits",
+    "validation",
+    "log",
+    "sandbox",
+];
+
 /// Short names the issue and README use, next to the general `ZONA_SECTION__KEY` form.
 const ENV_ALIASES: &[(&str, &str)] = &[
     ("listen", "server.listen"),
@@ -260,15 +272,21 @@ impl Config {
             }
             fig = fig.merge(Toml::file(path));
         }
-        let env = Env::prefixed("ZONA_").ignore(&["config"]).map(|key| {
-            let lower = key.as_str().to_ascii_lowercase();
-            ENV_ALIASES
-                .iter()
-                .find(|(alias, _)| *alias == lower)
-                .map(|(_, full)| (*full).to_owned())
-                .unwrap_or_else(|| lower.replace("__", "."))
-                .into()
-        });
+        // Only keys of known sections (and the short aliases) are read from the environment, so
+        // that unrelated ZONA_* variables (e.g. the tests' ZONA_TEST_*) do not stop the start;
+        // a typo inside a known section is still refused, naming the key.
+        let env = Env::prefixed("ZONA_")
+            .ignore(&["config"])
+            .filter_map(|key| {
+                let lower = key.as_str().to_ascii_lowercase();
+                let full = ENV_ALIASES
+                    .iter()
+                    .find(|(alias, _)| *alias == lower)
+                    .map(|(_, full)| (*full).to_owned())
+                    .unwrap_or_else(|| lower.replace("__", "."));
+                let section = full.split('.').next().unwrap_or_default();
+                SECTIONS.contains(&section).then(|| full.into())
+            });
         fig = fig.merge(env);
         let mut cfg: Config = fig.extract().map_err(Box::new)?;
         if let Some(listen) = overrides.listen {
@@ -342,6 +360,7 @@ mod tests {
             )?;
             jail.set_env("ZONA_LIMITS__CATEGORY_MAX_LEN", "7");
             jail.set_env("ZONA_DATA_DIR", "/tmp/from-env");
+            jail.set_env("ZONA_TEST_SOMETHING_ELSE", "ignored");
             let cfg = Config::load(Some(Path::new("zona.toml")), &Overrides::default()).unwrap();
             assert_eq!(cfg.server.listen.port(), 9000);
             assert_eq!(cfg.limits.code_max_bytes, 1000);

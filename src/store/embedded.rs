@@ -988,7 +988,6 @@ mod tests {
             "SELECT id FROM utilities WHERE userid = 3 AND status IN ('active','draft') ORDER BY updateddate DESC, id DESC LIMIT 50",
             "SELECT id FROM utilities WHERE status IN ('active') AND (updateddate, id) < (5, 5) ORDER BY updateddate DESC, id DESC LIMIT 50",
             "SELECT id FROM utilities WHERE category = 'x' AND status IN ('active','draft') ORDER BY updateddate DESC, id DESC LIMIT 50",
-
             "SELECT id FROM audit ORDER BY timestamp DESC, id DESC LIMIT 50",
             "SELECT id FROM executions ORDER BY createddate DESC, id DESC LIMIT 50",
         ];
