@@ -18,6 +18,8 @@ type Entry = Arc<dyn Any + Send + Sync>;
 pub struct Cache {
     l1: moka::future::Cache<String, Entry>,
     prefix: String,
+    /// `cache.l1_ttl_secs = 0` turns caching off (benchmarks of the store path, debugging).
+    enabled: bool,
 }
 
 impl std::fmt::Debug for Cache {
@@ -46,6 +48,7 @@ impl Cache {
         Self {
             l1,
             prefix: cfg.key_prefix.clone(),
+            enabled: cfg.l1_ttl_secs > 0,
         }
     }
 
@@ -69,6 +72,9 @@ impl Cache {
         E: Clone + Send + Sync + 'static,
         F: Future<Output = Result<T, E>>,
     {
+        if !self.enabled {
+            return load.await.map(Arc::new);
+        }
         let k = self.key(tenant, &key);
         let entry = self
             .l1
