@@ -1200,7 +1200,8 @@ mod count_tests {
             offset: 0,
             cursor: None,
         };
-        let cases: Vec<(Option<UserId>, Option<&str>, Vec<Status>, u64)> = vec![
+        type Case<'a> = (Option<UserId>, Option<&'a str>, Vec<Status>, u64);
+        let cases: Vec<Case> = vec![
             (None, None, live.clone(), 5),
             (None, None, vec![Status::Inactive], 1),
             (Some(UserId(0)), None, live.clone(), 2),
