@@ -8,6 +8,8 @@ use crate::crypto::Sealer;
 use crate::secrets::Secrets;
 use crate::service::audit::AuditLog;
 use crate::service::code::CodeChecker;
+use crate::service::executions::ExecutionLog;
+use crate::service::recorder::{Recorder, RecorderConfig};
 use crate::service::utilities::Utilities;
 use crate::store::{Store, embedded};
 use anyhow::Context;
@@ -49,6 +51,8 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     Ok(AppState {
         auth,
         utilities,
+        executions_log: ExecutionLog::new(store.clone(), audit.clone()),
+        recorder: Recorder::start(store.clone(), RecorderConfig::default()),
         audit,
         store,
         limits: cfg.limits.clone(),
@@ -84,9 +88,13 @@ impl Server {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), store = self.state.store.backend(), "serving");
+        let recorder = self.state.recorder.clone();
         axum::serve(self.listener, app(self.state))
             .with_graceful_shutdown(shutdown)
             .await?;
+        // Requests are done; write what they recorded before the process goes.
+        recorder.shutdown().await;
+        tracing::info!("stopped cleanly");
         Ok(())
     }
 }

@@ -4,6 +4,7 @@ mod audit;
 mod caller;
 pub mod envelope;
 pub mod error;
+mod executions;
 mod health;
 mod input;
 mod request_id;
@@ -13,6 +14,8 @@ mod versions;
 use crate::auth::Authenticator;
 use crate::config::LimitsConfig;
 use crate::service::audit::AuditLog;
+use crate::service::executions::ExecutionLog;
+use crate::service::recorder::Recorder;
 use crate::service::utilities::Utilities;
 use crate::store::Store;
 use axum::Router;
@@ -32,6 +35,8 @@ pub struct AppState {
     pub auth: Authenticator,
     pub utilities: Utilities,
     pub audit: AuditLog,
+    pub executions_log: ExecutionLog,
+    pub recorder: Arc<Recorder>,
     pub store: Arc<dyn Store>,
     pub limits: LimitsConfig,
     pub body_limit: usize,
@@ -60,7 +65,8 @@ pub fn app(state: AppState) -> Router {
             "/versions/{tenant}/{id}/{version}/restore",
             post(versions::restore),
         )
-        .route("/audit/{tenant}", get(audit::list));
+        .route("/audit/{tenant}", get(audit::list))
+        .route("/executions/{tenant}", get(executions::list));
     Router::new()
         .route("/health", get(health::health))
         .nest("/utils/v1", v1)

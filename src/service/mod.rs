@@ -4,6 +4,8 @@
 pub mod audit;
 pub mod code;
 mod error;
+pub mod executions;
+pub mod recorder;
 pub mod utilities;
 pub mod views;
 

@@ -278,7 +278,7 @@ fn insert_version(
 
 fn insert_audit(conn: &Connection, a: &AuditRecord) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO audit (id, userid, role, action, resource, timestamp, details, request_id)
+        "INSERT OR IGNORE INTO audit (id, userid, role, action, resource, timestamp, details, request_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             a.id,
