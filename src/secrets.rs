@@ -124,7 +124,9 @@ mod tests {
 
     #[test]
     fn configured_key_must_be_32_bytes() {
+        let dir = tempfile::tempdir().unwrap();
         let mut cfg = Config::default();
+        cfg.storage.data_dir = dir.path().to_owned();
         cfg.crypto.encryption_key = Some(SecretString::from(B64.encode([1u8; 16])));
         assert!(matches!(Secrets::load(&cfg), Err(SecretsError::BadKey(_))));
     }
