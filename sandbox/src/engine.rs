@@ -1,0 +1,179 @@
+//! One `Engine` for the process, an epoch ticker for wall-time deadlines, and the cache of
+//! compiled modules.
+
+use crate::error::SandboxError;
+use crate::limits::RuntimeConfig;
+use sha2::{Digest, Sha256};
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, Module, PoolingAllocationConfig};
+
+/// Largest function table an instance may have (the guest's limiter enforces the same bound).
+pub(crate) const TABLE_ELEMENTS: usize = 200_000;
+
+/// Settings every engine of this crate shares: what the runtime needs and what the limits use.
+fn base_config() -> Config {
+    let mut c = Config::new();
+    c.wasm_exceptions(true);
+    c.consume_fuel(true);
+    c.epoch_interruption(true);
+    c
+}
+
+/// The engine calls run on: pooling allocator with copy-on-write memory images, so an instance
+/// is a few page-table operations away from a fresh interpreter.
+pub(crate) fn call_engine(cfg: &RuntimeConfig) -> Result<Engine, SandboxError> {
+    let mut c = base_config();
+    c.memory_init_cow(true);
+    let slots = (cfg.max_concurrency * 2).max(4) as u32;
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_core_instances(slots)
+        .total_memories(slots)
+        .total_tables(slots)
+        .max_memory_size(cfg.max_memory_bytes as usize)
+        // CPython's function table starts at ~47,000 entries.
+        .table_elements(TABLE_ELEMENTS)
+        // Its instance (mostly the function references of ~50,000 functions) is ~1.6 MB.
+        .max_core_instance_size(8 << 20)
+        // Keep a slot's pages mapped between instances: resetting them with memset avoids
+        // munmap/mmap, whose process-wide lock serialises parallel calls.
+        .linear_memory_keep_resident(16 * 1024 * 1024)
+        .table_keep_resident(64 * 1024);
+    c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&c).map_err(|e| SandboxError::Engine(format!("{e}")))
+}
+
+/// The engine the snapshot's setup turn runs on: compiled quickly, run once.
+pub(crate) fn setup_engine() -> Result<Engine, SandboxError> {
+    let mut c = base_config();
+    c.cranelift_opt_level(wasmtime::OptLevel::None);
+    Engine::new(&c).map_err(|e| SandboxError::Engine(format!("{e}")))
+}
+
+/// Increments the engine's epoch every `tick` until dropped.
+pub(crate) struct EpochTicker {
+    stop: Arc<AtomicBool>,
+}
+
+impl EpochTicker {
+    pub(crate) fn start(engine: Engine, tick: Duration) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("zona-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(tick);
+                    engine.increment_epoch();
+                }
+            })
+            .expect("spawning the epoch thread");
+        Self { stop }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The key of a compiled module: what it was compiled from, by which wasmtime, with which
+/// settings. Anything else is a different entry.
+fn cache_key(engine: &Engine, source_id: &str) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
+    let settings = h.finish();
+    let mut d = Sha256::new();
+    d.update(source_id.as_bytes());
+    d.update(env!("CARGO_PKG_VERSION").as_bytes());
+    d.update(wasmtime_version().as_bytes());
+    d.update(settings.to_le_bytes());
+    hex::encode(d.finalize())[..32].to_owned()
+}
+
+fn wasmtime_version() -> &'static str {
+    // The crate's pinned major; precompile_compatibility_hash covers the rest.
+    "wasmtime-48"
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+/// Loads `<cache>/compiled/<key>.cwasm` if it is intact, else compiles with `build` and stores
+/// it atomically (temp file + rename) with its checksum beside it.
+pub(crate) fn cached_module(
+    engine: &Engine,
+    cfg: &RuntimeConfig,
+    source_id: &str,
+    what: &str,
+    build: impl FnOnce() -> Result<Vec<u8>, SandboxError>,
+) -> Result<Module, SandboxError> {
+    let dir = cfg.cache_dir.join("compiled");
+    std::fs::create_dir_all(&dir).map_err(SandboxError::cache(&dir))?;
+    let key = cache_key(engine, source_id);
+    let path = dir.join(format!("{key}.cwasm"));
+    let sum = dir.join(format!("{key}.sha256"));
+    if intact(&path, &sum) {
+        // The name carries the compatibility hash, so an intact file was made for this engine:
+        // if it does not load, compiling it again would not help.
+        return load(engine, &path, what);
+    }
+    tracing::info!(what, "compiling (once; the result is cached)");
+    let started = std::time::Instant::now();
+    let bytes = build()?;
+    let compiled = engine
+        .precompile_module(&bytes)
+        .map_err(|e| SandboxError::Prepare(format!("compiling {what}: {e}")))?;
+    let digest = hex::encode(Sha256::digest(&compiled));
+    write_atomic(&path, &compiled)?;
+    write_atomic(&sum, digest.as_bytes())?;
+    tracing::info!(what, secs = started.elapsed().as_secs_f64(), "compiled");
+    load(engine, &path, what)
+}
+
+/// Whether the file is there and matches the checksum written beside it.
+fn intact(path: &Path, sum: &Path) -> bool {
+    let Ok(want) = std::fs::read_to_string(sum) else {
+        return false;
+    };
+    match sha256_file(path) {
+        Ok(have) if have == want.trim() => true,
+        Ok(_) => {
+            tracing::warn!(path = %path.display(), "cached module is corrupt; rebuilding it");
+            false
+        }
+        Err(_) => false,
+    }
+}
+
+fn load(engine: &Engine, path: &Path, what: &str) -> Result<Module, SandboxError> {
+    // SAFETY: the file is one this crate wrote with `precompile_module` for an engine with the
+    // same compatibility hash (its name), and its checksum matches what was written.
+    unsafe { Module::deserialize_file(engine, path) }.map_err(|e| {
+        SandboxError::Prepare(format!(
+            "loading the compiled {what} ({}): {e:#}",
+            path.display()
+        ))
+    })
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SandboxError> {
+    let tmp = path.with_extension(format!(
+        "tmp-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(SandboxError::cache(path))
+}
+
+pub(crate) fn read_wasm(path: &Path) -> Result<Vec<u8>, SandboxError> {
+    std::fs::read(path).map_err(SandboxError::cache(path))
+}

