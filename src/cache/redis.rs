@@ -192,7 +192,7 @@ impl Redis {
 
     /// The payload of a fetched value, if it was written under the current epoch and (unless
     /// `any_generation`) generation.
-    pub fn payload<'a>(f: &'a Fetched, any_generation: bool) -> Option<&'a [u8]> {
+    pub fn payload(f: &Fetched, any_generation: bool) -> Option<&[u8]> {
         let v = f.value.as_deref()?;
         if v.len() < HEADER {
             return None;
@@ -461,15 +461,10 @@ impl Redis {
             self.skip_until.store(0, Ordering::Release);
             tracing::info!("invalidation channel subscribed");
             let mut stream = pubsub.into_on_message();
-            loop {
-                // Heartbeats arrive every lease/5; none for a whole lease means the connection
-                // is dead even if the socket has not said so.
-                match tokio::time::timeout(self.lease, stream.next()).await {
-                    Ok(Some(msg)) => {
-                        self.on_message(msg.get_channel_name(), msg.get_payload_bytes())
-                    }
-                    Ok(None) | Err(_) => break,
-                }
+            // Heartbeats arrive every lease/5; none for a whole lease means the connection is
+            // dead even if the socket has not said so.
+            while let Ok(Some(msg)) = tokio::time::timeout(self.lease, stream.next()).await {
+                self.on_message(msg.get_channel_name(), msg.get_payload_bytes());
             }
             self.subscribed.store(false, Ordering::Release);
             self.lease_until.store(0, Ordering::Release);

@@ -65,7 +65,7 @@ impl MongoStore {
         opts.connect_timeout = Some(Duration::from_secs(m.connect_timeout_secs));
         opts.server_selection_timeout = Some(Duration::from_secs(m.server_selection_timeout_secs));
         opts.write_concern
-            .get_or_insert_with(|| WriteConcern::majority());
+            .get_or_insert_with(WriteConcern::majority);
         let client = Client::with_options(opts).map_err(to_store)?;
         let store = Self {
             master: client.database(&format!("{}master", m.db_prefix)),
