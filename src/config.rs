@@ -467,6 +467,58 @@ mod tests {
     }
 
     #[test]
+    fn storage_and_cache_keys_of_the_production_shape() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "z.toml",
+                "[storage]\nretention_days = 7\n[storage.tenant_retention_days]\nacme = 1\n\
+                 [storage.mongodb]\ndb_prefix = \"p234567890123456\"\n",
+            )?;
+            jail.set_env("ZONA_MONGODB_URI", "mongodb://db:27017/");
+            jail.set_env("ZONA_REDIS_URL", "redis://cache:6379/");
+            let cfg = Config::load(Some(Path::new("z.toml")), &Overrides::default()).unwrap();
+            assert_eq!(cfg.storage.retention_days, 7);
+            assert_eq!(cfg.storage.tenant_retention_days["acme"], 1);
+            assert_eq!(
+                cfg.storage.mongodb.db_prefix.len(),
+                16,
+                "the longest prefix"
+            );
+            assert!(cfg.storage.mongodb_uri.is_some() && cfg.cache.redis_url.is_some());
+            assert!(
+                !format!("{cfg:?}").contains("db:27017"),
+                "URIs carry credentials"
+            );
+            Ok(())
+        });
+        let refused = [
+            (
+                "[storage.mongodb]\ndb_prefix = \"p2345678901234567\"\n",
+                "storage.mongodb.db_prefix",
+            ),
+            (
+                "[storage.mongodb]\ndb_prefix = \"Zona.\"\n",
+                "storage.mongodb.db_prefix",
+            ),
+            (
+                "[storage.tenant_retention_days]\n\"Not A Tenant\" = 3\n",
+                "storage.tenant_retention_days",
+            ),
+            ("[cache]\nredis_timeout_ms = 0\n", "cache.redis_timeout_ms"),
+        ];
+        for (file, key) in refused {
+            Jail::expect_with(|jail| {
+                jail.create_file("z.toml", file)?;
+                let err = Config::load(Some(Path::new("z.toml")), &Overrides::default())
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains(key), "{file}: {err}");
+                Ok(())
+            });
+        }
+    }
+
+    #[test]
     fn secrets_are_not_printed() {
         Jail::expect_with(|jail| {
             jail.set_env("ZONA_JWT_SECRET", "hunter2-very-secret");

@@ -195,16 +195,18 @@ async fn no_acknowledged_write_is_lost_when_mongodb_dies_mid_stream() {
         app.wait_for_health("healthy").await.body["status"],
         "healthy"
     );
+    let acked_so_far = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let writer = {
         let (client, url, t) = (
             app.client.clone(),
             app.url("/utils/v1/custom-utils"),
             t.clone(),
         );
+        let acked_so_far = acked_so_far.clone();
         tokio::spawn(async move {
             let mut acked = vec![];
             let mut refused = 0;
-            for i in 0..60 {
+            for i in 0..1000 {
                 let name = format!("w{i}");
                 let r = client
                     .post(&url)
@@ -214,7 +216,10 @@ async fn no_acknowledged_write_is_lost_when_mongodb_dies_mid_stream() {
                     .await
                     .unwrap();
                 match r.status().as_u16() {
-                    200 => acked.push(name),
+                    200 => {
+                        acked.push(name);
+                        acked_so_far.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
                     503 => {
                         refused += 1;
                         if refused == 5 {
@@ -227,12 +232,16 @@ async fn no_acknowledged_write_is_lost_when_mongodb_dies_mid_stream() {
             (acked, refused)
         })
     };
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Kill it while the writes are flowing.
+    while acked_so_far.load(std::sync::atomic::Ordering::SeqCst) < 5 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     mongo.kill();
     let (acked, refused) = writer.await.unwrap();
-    assert!(
-        !acked.is_empty() && refused > 0,
-        "the crash came mid-stream: {} acked, {refused} refused",
+    assert_eq!(
+        refused,
+        5,
+        "the crash came mid-stream: {} acked",
         acked.len()
     );
     mongo.restart();

@@ -39,8 +39,6 @@ pub struct MongoStore {
     master: Database,
     /// Tenants registered and indexed by this process.
     ready: RwLock<HashSet<TenantCode>>,
-    /// Serialises first-time tenant preparation within this process.
-    preparing: tokio::sync::Mutex<()>,
     retention_days: u32,
     tenant_retention_days: BTreeMap<String, u32>,
     op_timeout: Duration,
@@ -72,7 +70,6 @@ impl MongoStore {
             client,
             prefix: m.db_prefix.clone(),
             ready: RwLock::new(HashSet::new()),
-            preparing: tokio::sync::Mutex::new(()),
             retention_days: cfg.retention_days,
             tenant_retention_days: cfg.tenant_retention_days.clone(),
             op_timeout: Duration::from_secs(m.socket_timeout_secs.max(1)),
@@ -175,27 +172,35 @@ impl MongoStore {
         self.op(run).await
     }
 
+    /// The next value of a per-tenant counter. `ensure_tenant` creates the counter document,
+    /// so increments never race as first-time upserts; the upsert stays as a fallback. A reply
+    /// without the document (an upsert that lost a race) is retried: its increment is a gap.
     async fn next_id(&self, tenant: &TenantCode, counter: &str) -> Result<i64, StoreError> {
         let counters = self.coll::<Document>(tenant, COUNTERS);
-        let bump = || {
-            counters
-                .find_one_and_update(doc! {"_id": counter}, doc! {"$inc": {"seq": 1_i64}})
-                .upsert(true)
-                .return_document(ReturnDocument::After)
-        };
-        // Two first-ever upserts can race on the `_id`; the loser's retry finds the document.
-        let doc = match self.op(async { bump().await }).await {
-            Err(StoreError::Internal(m)) if m.contains("11000") => {
-                self.op(async { bump().await }).await?
+        for _ in 0..5 {
+            let bumped = self
+                .op(async {
+                    match counters
+                        .find_one_and_update(doc! {"_id": counter}, doc! {"$inc": {"seq": 1_i64}})
+                        .upsert(true)
+                        .return_document(ReturnDocument::After)
+                        .await
+                    {
+                        Err(e) if is_duplicate_key(&e) => Ok(None),
+                        other => other,
+                    }
+                })
+                .await?;
+            match bumped.as_ref().and_then(|d| d.get("seq")) {
+                Some(Bson::Int64(n)) => return Ok(*n),
+                Some(Bson::Int32(n)) => return Ok(i64::from(*n)),
+                Some(Bson::Double(n)) => return Ok(*n as i64),
+                _ => continue,
             }
-            other => other?,
-        };
-        doc.and_then(|d| match d.get("seq") {
-            Some(Bson::Int64(n)) => Some(*n),
-            Some(Bson::Int32(n)) => Some(i64::from(*n)),
-            _ => None,
-        })
-        .ok_or_else(|| StoreError::Internal("counter document without seq".into()))
+        }
+        Err(StoreError::Internal(format!(
+            "counter {counter} of tenant {tenant} did not return its value"
+        )))
     }
 
     async fn find_utility(
@@ -310,10 +315,7 @@ impl Store for MongoStore {
     }
 
     async fn ensure_tenant(&self, tenant: &TenantCode) -> Result<(), StoreError> {
-        if self.ready.read().map_err(internal)?.contains(tenant) {
-            return Ok(());
-        }
-        let _one_at_a_time = self.preparing.lock().await;
+        // Concurrent first writes may both prepare: both steps are idempotent.
         if self.ready.read().map_err(internal)?.contains(tenant) {
             return Ok(());
         }
@@ -332,16 +334,27 @@ impl Store for MongoStore {
                 )
                 .upsert(true)
         };
-        match self.op(async { register().await }).await {
-            Err(StoreError::Internal(m)) if m.contains("11000") => {
-                self.op(async { register().await }).await?;
+        // Two first registrations can race on the `_id`; the loser's retry finds it.
+        self.op(async {
+            match register().await {
+                Err(e) if is_duplicate_key(&e) => register().await,
+                other => other,
             }
-            other => {
-                other?;
-            }
-        }
+        })
+        .await?;
         let db = self.db(tenant);
         self.op(indexes::ensure(&db)).await?;
+        let counters = db.collection::<Document>(COUNTERS);
+        self.op(async {
+            match counters
+                .insert_one(doc! {"_id": "utilities", "seq": 0_i64})
+                .await
+            {
+                Err(e) if is_duplicate_key(&e) => Ok(()),
+                other => other.map(|_| ()),
+            }
+        })
+        .await?;
         self.ready.write().map_err(internal)?.insert(tenant.clone());
         Ok(())
     }
