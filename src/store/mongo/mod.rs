@@ -562,8 +562,10 @@ impl Store for MongoStore {
         if let Some(owner) = q.owner {
             filter.insert("userid", owner.0);
         }
-        let statuses: Vec<&str> = q.statuses.iter().map(|s| s.as_str()).collect();
-        filter.insert("status", doc! {"$in": statuses});
+        if !q.statuses.is_empty() {
+            let statuses: Vec<&str> = q.statuses.iter().map(|s| s.as_str()).collect();
+            filter.insert("status", doc! {"$in": statuses});
+        }
         if let Some(cat) = &q.category {
             filter.insert("category", cat.as_str());
         }
