@@ -30,3 +30,24 @@ need_python() {
     apt_install __none__ python3 python3-pip python3-venv
   fi
 }
+
+# Debian's redis-server: the production cache's tests start their own on free ports.
+need_redis() {
+  apt_install redis-server redis-server
+  export ZONA_TEST_REDIS_SERVER="${ZONA_TEST_REDIS_SERVER:-$(command -v redis-server)}"
+}
+
+# The MongoDB-wire test server (MongoDB itself cannot be installed here), pinned, in a venv under
+# the cache directory. The tests start their own on free ports.
+SECANTUSDB_VERSION=0.7.0b3
+need_secantusdb() {
+  need_python
+  local venv="$ZONA_CACHE_DIR/secantusdb-venv"
+  if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('secantusdb') != '$SECANTUSDB_VERSION')" 2>/dev/null \
+     || [ ! -x "$venv/bin/secantusd-py" ]; then
+    log "installing secantusdb==$SECANTUSDB_VERSION into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "secantusdb==$SECANTUSDB_VERSION"
+  fi
+  export ZONA_TEST_SECANTUSD="$venv/bin/secantusd-py"
+}

@@ -6,6 +6,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$ZONA_ROOT"
 need_rust
 need_python
+need_redis
+need_secantusdb
 
 log "building and running the tests"
 cargo test --workspace --all-targets "$@"

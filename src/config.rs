@@ -6,6 +6,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use secrecy::SecretString;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -51,6 +52,10 @@ pub struct StorageConfig {
     /// Setting this selects the MongoDB store instead of the embedded one.
     pub mongodb_uri: Option<SecretString>,
     pub mongodb: MongoConfig,
+    /// Days executions and audit entries are kept (MongoDB TTL indexes); 0 keeps them forever.
+    pub retention_days: u32,
+    /// Per-tenant overrides of `retention_days`, by tenant code.
+    pub tenant_retention_days: BTreeMap<String, u32>,
 }
 
 impl Default for StorageConfig {
@@ -59,6 +64,8 @@ impl Default for StorageConfig {
             data_dir: PathBuf::from("./data"),
             mongodb_uri: None,
             mongodb: MongoConfig::default(),
+            retention_days: 90,
+            tenant_retention_days: BTreeMap::new(),
         }
     }
 }
@@ -101,6 +108,13 @@ pub struct CacheConfig {
     pub l2_ttl_secs: u64,
     /// Prefix of every Redis key and channel, so instances of different deployments can share one.
     pub key_prefix: String,
+    /// Longest wait for one Redis command on a request's path; past it the request goes on
+    /// without Redis.
+    pub redis_timeout_ms: u64,
+    /// How long an instance trusts its in-process cache after its last confirmed contact with
+    /// the invalidation channel; also the longest a write waits for the other instances to
+    /// confirm they dropped what it changed.
+    pub invalidation_lease_ms: u64,
 }
 
 impl Default for CacheConfig {
@@ -111,6 +125,8 @@ impl Default for CacheConfig {
             redis_url: None,
             l2_ttl_secs: 60 * 60,
             key_prefix: "zona".into(),
+            redis_timeout_ms: 250,
+            invalidation_lease_ms: 1000,
         }
     }
 }
@@ -335,6 +351,36 @@ impl Config {
                 "is required when auth.algorithm is RS256".into(),
             );
         }
+        let prefix = &self.storage.mongodb.db_prefix;
+        if prefix.is_empty()
+            || prefix.len() > 16
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            // Database names are at most 63 bytes: prefix + "t_" + a 48-character tenant code.
+            return invalid(
+                "storage.mongodb.db_prefix",
+                "must be 1 to 16 characters of a-z, 0-9 and _".into(),
+            );
+        }
+        if let Some(bad) = self
+            .storage
+            .tenant_retention_days
+            .keys()
+            .find(|t| crate::domain::TenantCode::parse(t).is_err())
+        {
+            return invalid(
+                "storage.tenant_retention_days",
+                format!("{bad:?} is not a tenant code"),
+            );
+        }
+        if self.cache.redis_timeout_ms == 0 || self.cache.invalidation_lease_ms == 0 {
+            return invalid(
+                "cache.redis_timeout_ms",
+                "cache.redis_timeout_ms and cache.invalidation_lease_ms must be positive".into(),
+            );
+        }
         if self.storage.mongodb.min_pool_size > self.storage.mongodb.max_pool_size {
             return invalid(
                 "storage.mongodb.min_pool_size",
@@ -418,6 +464,58 @@ mod tests {
             assert!(err.contains("lisen"), "{err}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn storage_and_cache_keys_of_the_production_shape() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "z.toml",
+                "[storage]\nretention_days = 7\n[storage.tenant_retention_days]\nacme = 1\n\
+                 [storage.mongodb]\ndb_prefix = \"p234567890123456\"\n",
+            )?;
+            jail.set_env("ZONA_MONGODB_URI", "mongodb://db:27017/");
+            jail.set_env("ZONA_REDIS_URL", "redis://cache:6379/");
+            let cfg = Config::load(Some(Path::new("z.toml")), &Overrides::default()).unwrap();
+            assert_eq!(cfg.storage.retention_days, 7);
+            assert_eq!(cfg.storage.tenant_retention_days["acme"], 1);
+            assert_eq!(
+                cfg.storage.mongodb.db_prefix.len(),
+                16,
+                "the longest prefix"
+            );
+            assert!(cfg.storage.mongodb_uri.is_some() && cfg.cache.redis_url.is_some());
+            assert!(
+                !format!("{cfg:?}").contains("db:27017"),
+                "URIs carry credentials"
+            );
+            Ok(())
+        });
+        let refused = [
+            (
+                "[storage.mongodb]\ndb_prefix = \"p2345678901234567\"\n",
+                "storage.mongodb.db_prefix",
+            ),
+            (
+                "[storage.mongodb]\ndb_prefix = \"Zona.\"\n",
+                "storage.mongodb.db_prefix",
+            ),
+            (
+                "[storage.tenant_retention_days]\n\"Not A Tenant\" = 3\n",
+                "storage.tenant_retention_days",
+            ),
+            ("[cache]\nredis_timeout_ms = 0\n", "cache.redis_timeout_ms"),
+        ];
+        for (file, key) in refused {
+            Jail::expect_with(|jail| {
+                jail.create_file("z.toml", file)?;
+                let err = Config::load(Some(Path::new("z.toml")), &Overrides::default())
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains(key), "{file}: {err}");
+                Ok(())
+            });
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::service::code::CodeChecker;
 use crate::service::executions::ExecutionLog;
 use crate::service::recorder::{Recorder, RecorderConfig};
 use crate::service::utilities::Utilities;
-use crate::store::{Store, embedded};
+use crate::store::{Store, embedded, mongo};
 use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,6 +19,11 @@ use std::time::Instant;
 use tokio::net::TcpListener;
 
 pub async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(uri) = &cfg.storage.mongodb_uri {
+        return mongo::open(uri, &cfg.storage)
+            .await
+            .context("opening the MongoDB store (storage.mongodb_uri)");
+    }
     embedded::open(&cfg.storage.data_dir).with_context(|| {
         format!(
             "opening the embedded store in {}",
@@ -42,7 +47,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     let audit = AuditLog::new(store.clone());
     let utilities = Utilities::new(
         store.clone(),
-        Cache::new(&cfg.cache),
+        Cache::new(&cfg.cache)?,
         Sealer::new(&secrets.encryption_key)?,
         CodeChecker::new(cfg.limits.code_max_bytes),
         audit.clone(),

@@ -38,7 +38,25 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
             latency_ms,
         },
     );
-    let status = if db_ok { "healthy" } else { "unhealthy" };
+    // Redis is optional: without it the service still serves (from L1 and the store).
+    let started = Instant::now();
+    let mut cache_ok = true;
+    if let Some(redis) = state.utilities.cache().check().await {
+        cache_ok = redis.is_ok();
+        checks.insert(
+            "redis",
+            Check {
+                status: if cache_ok { "healthy" } else { "unhealthy" },
+                message: redis.err(),
+                latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+            },
+        );
+    }
+    let status = match (db_ok, cache_ok) {
+        (false, _) => "unhealthy",
+        (true, false) => "degraded",
+        (true, true) => "healthy",
+    };
     let code = if db_ok {
         StatusCode::OK
     } else {

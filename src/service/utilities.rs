@@ -120,6 +120,10 @@ impl Utilities {
         &self.checker
     }
 
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
     /// Reads through the cache. `None` is cached too; writes invalidate both.
     async fn load(
         &self,
@@ -233,8 +237,12 @@ impl Utilities {
             format!("utility:{name}"),
             json!({"name": name.as_str(), "filehash": code.hash(), "userid": owner.0}),
         );
-        let rec = self.store.create_utility(&tenant, draft, audit).await?;
-        self.invalidate(&tenant, rec.id, &[name.as_str()]).await;
+        let result = self.store.create_utility(&tenant, draft, audit).await;
+        // Also on failure: a create that timed out may still have committed, and a cached
+        // "no such name" must not outlive it.
+        let id = result.as_ref().map_or(0, |r| r.id);
+        self.invalidate(&tenant, id, &[name.as_str()]).await;
+        let rec = result?;
         Ok(UtilityView::new(tenant.as_str(), &rec, None))
     }
 

@@ -5,6 +5,7 @@
 //! The store never sees plaintext code: `code` fields hold sealed bytes.
 
 pub mod embedded;
+pub mod mongo;
 
 use crate::domain::{Status, TenantCode, UserId};
 use async_trait::async_trait;
@@ -149,7 +150,8 @@ pub struct PageRequest {
     pub cursor: Option<Cursor>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serialisable so that list pages can be cached in Redis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,

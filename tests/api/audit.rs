@@ -4,7 +4,11 @@ use zona_utils::domain::Role;
 
 #[tokio::test]
 async fn every_change_and_every_denial_is_recorded() {
-    let app = TestApp::spawn().await;
+    every_change_and_every_denial_is_recorded_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn every_change_and_every_denial_is_recorded_on(app: TestApp) {
     let t = app.token("acme", 4, Role::Creator);
     let admin = app.token("acme", 99, Role::Admin);
     let r = app

@@ -76,9 +76,51 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
     cfg
 }
 
+/// The production shape: the MongoDB store and the Redis cache, on the shared test servers,
+/// with a database and key prefix of its own.
+pub fn production_config(data_dir: &std::path::Path, mongo_uri: &str, redis_url: &str) -> Config {
+    let mut cfg = test_config(data_dir);
+    let prefix = crate::servers::unique_prefix();
+    cfg.storage.mongodb_uri = Some(mongo_uri.to_owned().into());
+    cfg.storage.mongodb.db_prefix = prefix.clone();
+    cfg.storage.mongodb.min_pool_size = 0;
+    cfg.cache.redis_url = Some(redis_url.to_owned().into());
+    cfg.cache.key_prefix = prefix;
+    cfg
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_production() -> Self {
+        Self::spawn_production_with(|_| {}).await
+    }
+
+    pub async fn spawn_production_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let servers = crate::servers::shared();
+        Self::spawn_with(|cfg| {
+            *cfg = production_config(
+                &cfg.storage.data_dir,
+                &servers.mongo_uri,
+                &servers.redis_url,
+            );
+            tweak(cfg);
+        })
+        .await
+    }
+
+    /// Waits until /health says `status` (the cache's lease is taken shortly after start).
+    pub async fn wait_for_health(&self, status: &str) -> Reply {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let r = self.health().await;
+            if r.body["status"] == status || std::time::Instant::now() > deadline {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
@@ -113,6 +155,14 @@ impl TestApp {
             shutdown: Some(tx),
             server: Some(handle),
         }
+    }
+
+    /// Another instance of the same service beside this one: the same configuration (store,
+    /// cache, prefixes) and data directory (secrets), on its own port.
+    pub async fn another_instance(&self) -> Self {
+        let mut cfg = self.cfg.clone();
+        cfg.server.listen = "127.0.0.1:0".parse().unwrap();
+        Self::start(cfg, self.data_dir.clone()).await
     }
 
     /// Stops this instance cleanly and starts a new one on the same data directory.

@@ -2,8 +2,13 @@
 
 mod audit;
 mod auth;
+mod faults;
 mod helpers;
 mod persistence;
+mod production;
 mod rbac;
+mod servers;
+mod store_contract;
+mod two_instances;
 mod utilities;
 mod versions;

@@ -4,7 +4,11 @@ use zona_utils::domain::Role;
 
 #[tokio::test]
 async fn data_and_tokens_survive_a_restart() {
-    let app = TestApp::spawn().await;
+    data_and_tokens_survive_a_restart_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn data_and_tokens_survive_a_restart_on(app: TestApp) {
     let t = app.token("acme", 1, Role::Creator);
     let code = "def durable(data, filter=None):\n    return 'still here'\n";
     let r = app

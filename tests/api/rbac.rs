@@ -63,7 +63,11 @@ async fn attempt(app: &TestApp, role: Role, op: Op, whose: Whose, n: usize) -> u
 
 #[tokio::test]
 async fn the_whole_permission_matrix() {
-    let app = TestApp::spawn().await;
+    the_whole_permission_matrix_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn the_whole_permission_matrix_on(app: TestApp) {
     use Op::*;
     use Role::*;
     // [own, another user's, another tenant's]
@@ -102,7 +106,11 @@ async fn the_whole_permission_matrix() {
 
 #[tokio::test]
 async fn lists_are_scoped_by_role() {
-    let app = TestApp::spawn().await;
+    lists_are_scoped_by_role_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn lists_are_scoped_by_role_on(app: TestApp) {
     app.seed("home", 1, "mine").await;
     app.seed("home", 2, "theirs").await;
     let user = app.token("home", 1, Role::User);
@@ -124,7 +132,11 @@ async fn lists_are_scoped_by_role() {
 
 #[tokio::test]
 async fn a_tenant_in_the_body_that_disagrees_with_the_token_is_403() {
-    let app = TestApp::spawn().await;
+    a_tenant_in_the_body_that_disagrees_with_the_token_is_403_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn a_tenant_in_the_body_that_disagrees_with_the_token_is_403_on(app: TestApp) {
     let t = app.token("home", 1, Role::Admin);
     let r = app
         .upsert_json(&t, &json!({"title": "sneaky", "description": "d", "tenantcode": "away", "code": simple_code("sneaky")}))

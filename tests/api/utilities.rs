@@ -4,7 +4,11 @@ use zona_utils::domain::Role;
 
 #[tokio::test]
 async fn create_read_update_delete_round_trip() {
-    let app = TestApp::spawn().await;
+    create_read_update_delete_round_trip_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn create_read_update_delete_round_trip_on(app: TestApp) {
     let t = app.token("acme", 7, Role::Creator);
     let code = simple_code("doubler");
     let created = app
@@ -110,7 +114,11 @@ async fn the_design_multipart_form_creates_and_updates() {
 
 #[tokio::test]
 async fn a_stale_filehash_gets_409_and_changes_nothing() {
-    let app = TestApp::spawn().await;
+    a_stale_filehash_gets_409_and_changes_nothing_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn a_stale_filehash_gets_409_and_changes_nothing_on(app: TestApp) {
     let t = app.token("acme", 1, Role::User);
     let u = app.seed("acme", 1, "shared_util").await;
     let id = u["id"].as_i64().unwrap();
@@ -149,7 +157,11 @@ async fn a_stale_filehash_gets_409_and_changes_nothing() {
 
 #[tokio::test]
 async fn rename_through_oldtitle_keeps_id_and_history() {
-    let app = TestApp::spawn().await;
+    rename_through_oldtitle_keeps_id_and_history_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn rename_through_oldtitle_keeps_id_and_history_on(app: TestApp) {
     let t = app.token("acme", 1, Role::Creator);
     let u = app.seed("acme", 1, "old_name").await;
     let id = u["id"].as_i64().unwrap();
@@ -205,7 +217,11 @@ async fn rename_through_oldtitle_keeps_id_and_history() {
 
 #[tokio::test]
 async fn names_are_unique_per_tenant_only() {
-    let app = TestApp::spawn().await;
+    names_are_unique_per_tenant_only_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn names_are_unique_per_tenant_only_on(app: TestApp) {
     app.seed("acme", 1, "same_name").await;
     let t = app.token("acme", 2, Role::User);
     let dup = app
@@ -381,7 +397,11 @@ async fn syntax_errors_come_back_with_line_and_column() {
 
 #[tokio::test]
 async fn lists_paginate_filter_sort_and_count() {
-    let app = TestApp::spawn().await;
+    lists_paginate_filter_sort_and_count_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn lists_paginate_filter_sort_and_count_on(app: TestApp) {
     let admin = app.token("acme", 100, Role::Admin);
     for i in 0..7 {
         let category = if i % 2 == 0 { "even" } else { "odd" };
@@ -457,7 +477,11 @@ async fn lists_paginate_filter_sort_and_count() {
 
 #[tokio::test]
 async fn delete_with_the_design_body() {
-    let app = TestApp::spawn().await;
+    delete_with_the_design_body_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn delete_with_the_design_body_on(app: TestApp) {
     let t = app.token("acme", 5, Role::Creator);
     app.seed("acme", 5, "to_remove").await;
     let r = app

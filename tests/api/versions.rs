@@ -8,7 +8,11 @@ fn code(n: i32) -> String {
 
 #[tokio::test]
 async fn list_read_and_restore_versions() {
-    let app = TestApp::spawn().await;
+    list_read_and_restore_versions_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn list_read_and_restore_versions_on(app: TestApp) {
     let t = app.token("acme", 1, Role::Creator);
     let r = app
         .upsert_json(
@@ -65,7 +69,11 @@ async fn list_read_and_restore_versions() {
 
 #[tokio::test]
 async fn restoring_brings_back_a_deleted_utility() {
-    let app = TestApp::spawn().await;
+    restoring_brings_back_a_deleted_utility_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn restoring_brings_back_a_deleted_utility_on(app: TestApp) {
     let t = app.token("acme", 1, Role::Creator);
     let u = app.seed("acme", 1, "phoenix").await;
     let id = u["id"].as_i64().unwrap();
@@ -79,7 +87,11 @@ async fn restoring_brings_back_a_deleted_utility() {
 
 #[tokio::test]
 async fn versions_follow_rbac() {
-    let app = TestApp::spawn().await;
+    versions_follow_rbac_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn versions_follow_rbac_on(app: TestApp) {
     let u = app.seed("acme", 2, "private_util").await;
     let id = u["id"].as_i64().unwrap();
     let other = app.token("acme", 1, Role::User);
