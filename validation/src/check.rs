@@ -248,7 +248,7 @@ impl<'p, 's, 'a> Checker<'p, 's, 'a> {
                     Check::DynamicImport,
                     a.range(),
                     "__import__",
-                    "the module name is computed at run time".into(),
+                    "the module name given to the import function is computed at run time".into(),
                 ),
                 None => {}
             }
@@ -403,7 +403,18 @@ impl<'a> Visit<'a> for Checker<'_, '_, 'a> {
                 }
             }
             Expr::Attribute(a) => {
-                self.check_attribute(a.attr.as_str(), a.range);
+                // Underline the attribute's name, not the whole chain before it.
+                let len =
+                    ast::text_size::TextSize::try_from(a.attr.as_str().len()).unwrap_or_default();
+                let name_range = TextRange::new(
+                    a.range
+                        .end()
+                        .checked_sub(len)
+                        .unwrap_or(a.range.start())
+                        .max(a.range.start()),
+                    a.range.end(),
+                );
+                self.check_attribute(a.attr.as_str(), name_range);
                 if let Some(root) = chain_root(e)
                     && self.survey.aliases.contains_key(root)
                 {

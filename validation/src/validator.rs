@@ -255,6 +255,10 @@ impl Validator {
 
 fn next_char(code: &str, at: TextSize) -> TextSize {
     let i = usize::from(at).min(code.len());
-    let len = code[i..].chars().next().map_or(0, char::len_utf8);
+    // A newline is underlined as the position before it, on its own line.
+    let len = match code[i..].chars().next() {
+        Some('\n' | '\r') | None => 0,
+        Some(c) => c.len_utf8(),
+    };
     at + TextSize::from(len as u32)
 }

@@ -1,0 +1,3 @@
+# expect: syntax-error
+def run(data, filter=None):
+    print "hello"
