@@ -6,4 +6,5 @@ mod helpers;
 mod persistence;
 mod rbac;
 mod utilities;
+mod validation;
 mod versions;

@@ -75,7 +75,7 @@ fn positions_are_one_based_and_span_the_name() {
 fn syntax_errors_come_back_as_one_finding_with_the_parser_message() {
     let r = validate("def f(data):\n    return data +\n");
     assert!(!r.valid);
-    assert_eq!(rules(&r), ["syntax-error"]);
+    assert_eq!(rules(&r), ["syntax"]);
     let f = &r.findings[0];
     assert_eq!(f.line, 2);
     assert_eq!((f.column, f.end_line, f.end_column), (18, 2, 19), "{f:?}");

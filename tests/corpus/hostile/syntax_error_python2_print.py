@@ -1,3 +1,3 @@
-# expect: syntax-error
+# expect: syntax
 def run(data, filter=None):
     print "hello"
