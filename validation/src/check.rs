@@ -415,8 +415,14 @@ impl<'a> Visit<'a> for Checker<'_, '_, 'a> {
                     a.range.end(),
                 );
                 self.check_attribute(a.attr.as_str(), name_range);
+                // Only chains rooted at an import whose module some rule names are worth
+                // spelling out (`json.loads` is not).
+                let roots = &self.policy.index.module_roots;
                 if let Some(root) = chain_root(e)
-                    && self.survey.aliases.contains_key(root)
+                    && let Some(paths) = self.survey.aliases.get(root)
+                    && paths
+                        .iter()
+                        .any(|p| roots.contains(p.split('.').next().unwrap_or(p)))
                 {
                     for (path, skip) in self.dotted(e) {
                         self.check_module_path(&path, skip, a.range);

@@ -11,11 +11,13 @@ use rustpython_parser::text_size::{TextRange, TextSize};
 pub const MAX_FINDINGS: usize = 100;
 
 /// Code up to this size is validated on the caller's thread. Larger code may nest deeper than a
-/// small thread stack can take when the parser's tree is dropped (one level per byte at worst),
-/// so it is validated on a thread whose stack grows with the code.
-const INLINE_MAX_BYTES: usize = 4 * 1024;
+/// small thread stack can take: the parser recurses over nested assignment targets
+/// (`[[[a]]] = x`, about 175 bytes of stack per byte of code), and dropping its tree recurses
+/// over every nesting level (up to one per byte). So it is validated on a thread whose stack
+/// grows with the code; only address space is reserved, pages are touched as used.
+const INLINE_MAX_BYTES: usize = 2 * 1024;
 const STACK_BASE_BYTES: usize = 1024 * 1024;
-const STACK_PER_CODE_BYTE: usize = 256;
+const STACK_PER_CODE_BYTE: usize = 512;
 
 /// Why code could not be validated at all. Each limit error carries its limit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -214,6 +216,13 @@ impl Validator {
             });
             hits.truncate(MAX_FINDINGS);
             hits.sort_by_key(|h| (h.range.start(), h.rule));
+        }
+        if hits.is_empty() {
+            return Report {
+                valid,
+                findings: Vec::new(),
+                findings_omitted: 0,
+            };
         }
         let positions = Positions::new(code);
         let findings = hits

@@ -215,6 +215,10 @@ fn depth_limit_pair_and_deep_code_does_not_crash() {
         format!("x = {}1\n", "-".repeat(200_000)),
         format!("x = {}1{}\n", "f(".repeat(60_000), ")".repeat(60_000)),
         format!("x = a{}\n", ".b".repeat(100_000)),
+        // The parser itself recurses over nested assignment targets.
+        format!("{}a{} = 1\n", "[".repeat(100_000), "]".repeat(100_000)),
+        format!("{}a{} = 1\n", "[*".repeat(80_000), "]".repeat(80_000)),
+        format!("del {}a{}\n", "[".repeat(100_000), "]".repeat(100_000)),
     ] {
         assert!(matches!(
             v.validate(&deep, None),
