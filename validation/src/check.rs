@@ -189,33 +189,29 @@ impl<'p, 's, 'a> Checker<'p, 's, 'a> {
                 Expr::Name(n) => n.id.as_str(),
                 _ => "getattr",
             };
-            match c.args.get(1) {
-                Some(arg)
-                    if !matches!(arg, Expr::Starred(_))
-                        && !matches!(c.args[0], Expr::Starred(_)) =>
-                {
-                    match resolver.string(arg) {
-                        Some(name) => {
-                            self.check_attribute(&name, arg.range());
-                            for (path, _) in self.dotted(&c.args[0]) {
-                                let full = format!("{path}.{name}");
-                                self.check_module_path(&full, path.len(), arg.range());
-                            }
-                        }
-                        None => self.hit_engine(
-                            Check::DynamicAttribute,
-                            arg.range(),
-                            fname,
-                            format!("{fname}() is given an attribute name computed at run time"),
-                        ),
-                    }
-                }
-                _ => self.hit_engine(
+            if c.args.iter().any(|a| matches!(a, Expr::Starred(_))) {
+                self.hit_engine(
                     Check::DynamicAttribute,
                     c.range(),
                     fname,
                     format!("{fname}() is given its arguments by unpacking"),
-                ),
+                );
+            } else if let (Some(obj), Some(arg)) = (c.args.first(), c.args.get(1)) {
+                match resolver.string(arg) {
+                    Some(name) => {
+                        self.check_attribute(&name, arg.range());
+                        for (path, _) in self.dotted(obj) {
+                            let full = format!("{path}.{name}");
+                            self.check_module_path(&full, path.len(), arg.range());
+                        }
+                    }
+                    None => self.hit_engine(
+                        Check::DynamicAttribute,
+                        arg.range(),
+                        fname,
+                        format!("{fname}() is given an attribute name computed at run time"),
+                    ),
+                }
             }
             return;
         }
@@ -258,13 +254,13 @@ impl<'p, 's, 'a> Checker<'p, 's, 'a> {
         if let Expr::Attribute(a) = func
             && matches!(a.attr.as_str(), "format" | "format_map")
         {
-            let template = match (a.value.as_ref(), c.args.first()) {
-                (Expr::Name(n), Some(t)) if n.id.as_str() == "str" => Some(t),
-                (v, _) => Some(v),
-            };
-            if let Some(t) = template
-                && let Some(text) = resolver.string(t)
-            {
+            // The receiver is the template ("{0.x}".format); string.Formatter().format and
+            // str.format take it as the first argument.
+            let template = [Some(a.value.as_ref()), c.args.first()]
+                .into_iter()
+                .flatten()
+                .find_map(|t| resolver.string(t).map(|text| (t, text)));
+            if let Some((t, text)) = template {
                 for attr in format_field_names(&text) {
                     self.check_attribute(attr, t.range());
                 }

@@ -46,6 +46,9 @@ impl Check {
     ];
 }
 
+/// Highest `ast_max_depth` a policy may set.
+pub const AST_MAX_DEPTH_CEILING: usize = 1000;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     pub code_max_bytes: usize,
@@ -252,6 +255,14 @@ impl Policy {
             ast_max_depth: limit(limits_spec.ast_max_depth, "ast_max_depth")?,
             ast_max_nodes: limit(limits_spec.ast_max_nodes, "ast_max_nodes")?,
         };
+        // The checker recurses once per level it accepts: keep that well inside a thread's stack.
+        if limits.ast_max_depth > AST_MAX_DEPTH_CEILING {
+            return Err(invalid(
+                origin,
+                "limits.ast_max_depth",
+                format!("at most {AST_MAX_DEPTH_CEILING}"),
+            ));
+        }
         let mut rules = Vec::with_capacity(file.rules.len());
         for (id, spec) in file.rules {
             let key = format!("rules.{id}");

@@ -240,6 +240,11 @@ fn the_default_policy_must_define_the_engine_rules() {
         }
         other => panic!("{other:?}"),
     }
+    let too_deep = text.replace("ast_max_depth = 400", "ast_max_depth = 5000");
+    assert!(matches!(
+        Policy::from_toml(&too_deep, "default.toml"),
+        Err(PolicyError::Invalid { key, .. }) if key == "limits.ast_max_depth"
+    ));
     let relaxable_syntax = text.replacen(
         "relaxable = false\nmessage = \"syntax error",
         "relaxable = true\nmessage = \"syntax error",
