@@ -43,19 +43,6 @@ fn bench(c: &mut Criterion) {
                 .count()
         })
     });
-    // What validating on a thread of its own costs (code over 2 KiB is, for stack depth).
-    g.bench_function("spawn_join_thread_16mib_stack", |b| {
-        b.iter(|| {
-            std::thread::scope(|s| {
-                std::thread::Builder::new()
-                    .stack_size(16 << 20)
-                    .spawn_scoped(s, || black_box(1))
-                    .unwrap()
-                    .join()
-                    .unwrap()
-            })
-        })
-    });
     g.bench_function("validate_word_count_22_lines", |b| {
         b.iter(|| {
             validator

@@ -86,9 +86,6 @@ impl CodeChecker {
                 size,
                 limit,
             }),
-            Err(ValidationError::Thread(e)) => {
-                Err(ServiceError::Internal(format!("validating code: {e}")))
-            }
             Err(e) => Ok(Report {
                 valid: false,
                 findings: vec![e.finding()],

@@ -167,10 +167,21 @@ impl<'p, 's, 'a> Checker<'p, 's, 'a> {
         }
     }
 
+    /// Whether `e` is one of the dotted `targets` (`operator.attrgetter`), reached through an
+    /// import. Cheap when it is not: only chains whose last name matches are spelled out.
     fn is_dotted(&self, e: &Expr, targets: &[&str]) -> bool {
-        if !matches!(e, Expr::Attribute(_))
-            && !matches!(e, Expr::Name(n) if self.survey.aliases.contains_key(n.id.as_str()))
-        {
+        let last = match e {
+            Expr::Attribute(a) => a.attr.as_str(),
+            Expr::Name(n) => match self.survey.aliases.get(n.id.as_str()) {
+                Some(paths) => {
+                    return paths.iter().any(|p| targets.contains(&p.as_str()))
+                        && !self.is_local(n.id.as_str());
+                }
+                None => return false,
+            },
+            _ => return false,
+        };
+        if !targets.iter().any(|t| t.rsplit('.').next() == Some(last)) {
             return false;
         }
         self.dotted(e)

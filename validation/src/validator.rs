@@ -13,8 +13,10 @@ pub const MAX_FINDINGS: usize = 100;
 /// Code up to this size is validated on the caller's thread. Larger code may nest deeper than a
 /// small thread stack can take: the parser recurses over nested assignment targets
 /// (`[[[a]]] = x`, about 175 bytes of stack per byte of code), and dropping its tree recurses
-/// over every nesting level (up to one per byte). So it is validated on a thread whose stack
-/// grows with the code; only address space is reserved, pages are touched as used.
+/// over every nesting level (up to one per byte). So it is validated on a stack of its own that
+/// grows with the code (on the same thread: a thread of its own would start with cold allocator
+/// caches, which cost more than the validation); only address space is reserved, pages are
+/// touched as used.
 const INLINE_MAX_BYTES: usize = 2 * 1024;
 const STACK_BASE_BYTES: usize = 1024 * 1024;
 const STACK_PER_CODE_BYTE: usize = 512;
@@ -38,8 +40,6 @@ pub enum ValidationError {
         column: usize,
         source_line: String,
     },
-    #[error("could not start the validation thread: {0}")]
-    Thread(String),
 }
 
 impl ValidationError {
@@ -77,7 +77,6 @@ impl ValidationError {
                 *column,
                 source_line.clone(),
             ),
-            ValidationError::Thread(_) => ("internal", "retry", 1, 1, String::new()),
         };
         Finding {
             rule_id: rule_id.into(),
@@ -126,16 +125,7 @@ impl Validator {
             return self.run(code, contract);
         }
         let stack = STACK_BASE_BYTES + STACK_PER_CODE_BYTE * code.len();
-        std::thread::scope(|scope| {
-            let worker = std::thread::Builder::new()
-                .name("zona-validation".into())
-                .stack_size(stack)
-                .spawn_scoped(scope, || self.run(code, contract))
-                .map_err(|e| ValidationError::Thread(e.to_string()))?;
-            worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
+        stacker::grow(stack, || self.run(code, contract))
     }
 
     fn run(&self, code: &str, contract: Option<&Contract>) -> Result<Report, ValidationError> {
