@@ -44,11 +44,11 @@ pub async fn validate(
         }
         (None, None) => None,
     };
-    let report =
-        state
-            .utilities
-            .checker()
-            .report(&ctx.who.tenant, contract.as_ref(), &body.code)?;
+    let (report, _) = state
+        .utilities
+        .checker()
+        .report(&ctx.who.tenant, contract, body.code)
+        .await?;
     let message = if report.valid {
         match report.warnings().count() {
             0 => "Code is valid".to_owned(),

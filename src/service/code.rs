@@ -71,39 +71,52 @@ impl CodeChecker {
 
     /// The tenant's report on `code`, without saving anything. Size limits are errors (413);
     /// the AST limits come back as a blocking finding, like any other reason to reject.
-    pub fn report(
+    /// Parsing is CPU work of milliseconds (more for large hostile code): it runs on the
+    /// blocking pool, not on the async workers.
+    pub async fn report(
         &self,
         tenant: &TenantCode,
-        contract: Option<&Contract>,
-        code: &str,
-    ) -> Result<Report, ServiceError> {
-        self.check_size(code)?;
-        let validator = self.policies.for_tenant(tenant.as_str());
-        match validator.validate(code, contract) {
-            Ok(report) => Ok(report),
+        contract: Option<Contract>,
+        code: String,
+    ) -> Result<(Report, String), ServiceError> {
+        self.check_size(&code)?;
+        let validator = self.policies.for_tenant(tenant.as_str()).clone();
+        let (result, code) = tokio::task::spawn_blocking(move || {
+            let result = validator.validate(&code, contract.as_ref());
+            (result, code)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("validating code: {e}")))?;
+        match result {
+            Ok(report) => Ok((report, code)),
             Err(ValidationError::CodeTooLarge { size, limit }) => Err(ServiceError::TooLarge {
                 what: "code",
                 size,
                 limit,
             }),
-            Err(e) => Ok(Report {
-                valid: false,
-                findings: vec![e.finding()],
-                findings_omitted: 0,
-            }),
+            Err(e) => Ok((
+                Report {
+                    valid: false,
+                    findings: vec![e.finding()],
+                    findings_omitted: 0,
+                },
+                code,
+            )),
         }
     }
 
     /// Validates `code` for utility `name` with parameters `params` under the tenant's policy:
     /// any blocking finding rejects it (422, with every finding); warnings are kept with it.
-    pub fn check(
+    pub async fn check(
         &self,
         tenant: &TenantCode,
         name: &UtilityName,
         params: &InputParams,
         code: String,
     ) -> Result<ValidatedCode, ServiceError> {
-        let report = self.report(tenant, Some(&contract(name, params)), &code)?;
+        let (report, code) = self
+            .report(tenant, Some(contract(name, params)), code)
+            .await?;
         if !report.valid {
             let blocking: Vec<_> = report.blocking().collect();
             let first = blocking[0];
