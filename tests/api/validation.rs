@@ -363,3 +363,28 @@ async fn a_bad_policy_file_stops_the_start_naming_the_file_and_key() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn deeply_nested_code_is_a_limit_finding_not_a_crash() {
+    let app = TestApp::spawn().await;
+    let t = app.token("acme", 1, Role::Creator);
+    let deep = format!(
+        "def deep(data, filter=None):\n    return {}1\n",
+        "-".repeat(200_000)
+    );
+    let r = app.validate(&t, &json!({"code": deep})).await;
+    r.expect(200);
+    assert_eq!(r.data()["valid"], false);
+    assert_eq!(rule_ids(&r.data()["findings"]), ["limit-ast-depth"]);
+    assert_eq!(r.data()["findings"][0]["line"], 2);
+    let r = app
+        .upsert_json(
+            &t,
+            &json!({"title": "deep", "description": "d", "code": deep}),
+        )
+        .await;
+    r.expect(422);
+    assert_eq!(rule_ids(&r.data()["findings"]), ["limit-ast-depth"]);
+    // The service is still up.
+    assert_eq!(app.health().await.status.as_u16(), 200);
+}
