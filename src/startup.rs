@@ -5,6 +5,7 @@ use crate::auth::Authenticator;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::crypto::Sealer;
+use crate::domain::TenantCode;
 use crate::secrets::Secrets;
 use crate::service::audit::AuditLog;
 use crate::service::code::CodeChecker;
@@ -17,6 +18,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::net::TcpListener;
+use zona_validation::PolicySet;
 
 pub async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
     if let Some(uri) = &cfg.storage.mongodb_uri {
@@ -32,8 +34,26 @@ pub async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
     })
 }
 
+/// Reads `default.toml` and every tenant overlay once; a bad file stops the start, naming the
+/// file and the key.
+pub fn load_policies(cfg: &Config) -> anyhow::Result<Arc<PolicySet>> {
+    let dir = &cfg.validation.policies_dir;
+    let set = PolicySet::load(dir)
+        .with_context(|| format!("loading the validation policies from {}", dir.display()))?;
+    for tenant in set.tenants() {
+        TenantCode::parse(tenant).with_context(|| {
+            format!(
+                "validation policy {}: the file name must be a tenant code",
+                dir.join("tenants").join(format!("{tenant}.toml")).display()
+            )
+        })?;
+    }
+    Ok(Arc::new(set))
+}
+
 /// Builds the state the router needs. Secrets are read or generated here, once.
 pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
+    let policies = load_policies(cfg)?;
     let secrets = Secrets::load(cfg)?;
     for name in &secrets.generated {
         tracing::warn!(
@@ -49,7 +69,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         store.clone(),
         Cache::new(&cfg.cache)?,
         Sealer::new(&secrets.encryption_key)?,
-        CodeChecker::new(cfg.limits.code_max_bytes),
+        CodeChecker::new(cfg.limits.code_max_bytes, policies),
         audit.clone(),
         cfg.limits.clone(),
     );

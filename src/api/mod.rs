@@ -9,6 +9,7 @@ mod health;
 mod input;
 mod request_id;
 mod utilities;
+mod validate;
 mod versions;
 
 use crate::auth::Authenticator;
@@ -66,7 +67,8 @@ pub fn app(state: AppState) -> Router {
             post(versions::restore),
         )
         .route("/audit/{tenant}", get(audit::list))
-        .route("/executions/{tenant}", get(executions::list));
+        .route("/executions/{tenant}", get(executions::list))
+        .route("/validate", post(validate::validate));
     Router::new()
         .route("/health", get(health::health))
         .nest("/utils/v1", v1)

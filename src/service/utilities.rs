@@ -228,7 +228,7 @@ impl Utilities {
             .code
             .clone()
             .ok_or_else(|| ServiceError::invalid("code", "code is required"))?;
-        let code = self.checker.check(&tenant, &name, &params, code)?;
+        let code = self.checker.check(&tenant, &name, &params, code).await?;
         let now = now_millis();
         let draft = self.draft(&tenant, &name, &input, None, owner, params, &code, now)?;
         let audit = entry(
@@ -308,7 +308,7 @@ impl Utilities {
             Some(c) => c,
             None => self.open_code(&tenant, &current.draft.code)?,
         };
-        let code = self.checker.check(&tenant, &name, &params, code)?;
+        let code = self.checker.check(&tenant, &name, &params, code).await?;
         let draft = self.draft(
             &tenant,
             &name,
@@ -633,7 +633,7 @@ impl Utilities {
         .unwrap_or_else(|_| InputParams::design_default(false));
         let code = self.open_code(tenant, &v.code)?;
         // The code is checked again: the policy may have tightened since it was saved.
-        let code = self.checker.check(tenant, &name, &params, code)?;
+        let code = self.checker.check(tenant, &name, &params, code).await?;
         let mut draft = current.draft.clone();
         draft.status = Status::Active;
         draft.updateddate = now_millis();

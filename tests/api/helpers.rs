@@ -323,6 +323,17 @@ impl TestApp {
             .await
     }
 
+    /// POST /utils/v1/validate.
+    pub async fn validate(&self, token: &str, body: &Value) -> Reply {
+        self.send(
+            self.client
+                .post(self.url("/utils/v1/validate"))
+                .bearer_auth(token)
+                .json(body),
+        )
+        .await
+    }
+
     // --- conveniences built on the endpoints ---
 
     /// Creates `name` owned by `user` in `tenant` (as a superadmin) and returns its view.

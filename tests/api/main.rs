@@ -11,4 +11,5 @@ mod servers;
 mod store_contract;
 mod two_instances;
 mod utilities;
+mod validation;
 mod versions;

@@ -1,0 +1,5 @@
+# expect: forbidden-attribute
+import operator
+
+def run(data, filter=None):
+    return operator.attrgetter('__globals__')(run)

@@ -1,0 +1,3 @@
+# expect: builtins-access
+def run(data, filter=None):
+    return __builtins__.eval(data)

@@ -1,0 +1,5 @@
+# expect: forbidden-import-filesystem
+import codecs
+
+def run(data, filter=None):
+    return codecs.open('/etc/passwd', encoding='utf-8').read()

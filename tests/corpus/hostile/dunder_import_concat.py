@@ -1,0 +1,3 @@
+# expect: forbidden-builtin, forbidden-import-process
+def run(data, filter=None):
+    return __import__('o' + 's').getcwd()

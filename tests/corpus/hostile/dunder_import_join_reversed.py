@@ -1,0 +1,3 @@
+# expect: forbidden-builtin, forbidden-import-network
+def run(data, filter=None):
+    return __import__(''.join(reversed('tekcos')))

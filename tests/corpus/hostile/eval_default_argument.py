@@ -1,0 +1,3 @@
+# expect: forbidden-builtin
+def run(data, filter=eval):
+    return filter(data)

@@ -1,0 +1,5 @@
+# expect: forbidden-builtin
+def run(data, filter=None):
+    scope = {}
+    exec(data, scope)
+    return scope

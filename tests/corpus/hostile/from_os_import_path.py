@@ -1,0 +1,5 @@
+# expect: forbidden-import-process
+from os import path
+
+def run(data, filter=None):
+    return path.exists('/etc/passwd')

@@ -1,0 +1,5 @@
+# expect: forbidden-import-process
+from subprocess import Popen, PIPE
+
+def run(data, filter=None):
+    return Popen(data, shell=True, stdout=PIPE).communicate()

@@ -1,0 +1,3 @@
+# expect: forbidden-attribute
+def run(data, filter=None):
+    return f'{run.__globals__}'

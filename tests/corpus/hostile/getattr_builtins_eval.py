@@ -1,0 +1,3 @@
+# expect: builtins-access
+def run(data, filter=None):
+    return getattr(__builtins__, 'ev' + 'al')(data)

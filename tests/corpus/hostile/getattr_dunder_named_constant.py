@@ -1,0 +1,5 @@
+# expect: forbidden-attribute
+SECRET = '__sub' + 'classes__'
+
+def run(data, filter=None):
+    return getattr(object, SECRET)()

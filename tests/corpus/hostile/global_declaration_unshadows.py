@@ -1,0 +1,4 @@
+# expect: forbidden-builtin
+def run(data, filter=None):
+    global eval
+    return eval(data)

@@ -1,0 +1,5 @@
+# expect: forbidden-import-process
+import asyncio
+
+async def go(cmd):
+    return await asyncio.create_subprocess_shell(cmd)

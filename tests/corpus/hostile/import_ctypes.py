@@ -1,0 +1,5 @@
+# expect: forbidden-import-system
+import ctypes
+
+def run(data, filter=None):
+    return ctypes.CDLL(None).system(data.encode())

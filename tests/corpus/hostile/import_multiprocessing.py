@@ -1,0 +1,5 @@
+# expect: forbidden-import-process
+import multiprocessing
+
+def run(data, filter=None):
+    return multiprocessing.cpu_count()

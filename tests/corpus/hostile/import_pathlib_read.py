@@ -1,0 +1,5 @@
+# expect: forbidden-import-filesystem
+from pathlib import Path
+
+def run(data, filter=None):
+    return Path('/etc/passwd').read_text()

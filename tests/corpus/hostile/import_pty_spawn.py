@@ -1,0 +1,5 @@
+# expect: forbidden-import-process
+import pty
+
+def run(data, filter=None):
+    pty.spawn('/bin/sh')

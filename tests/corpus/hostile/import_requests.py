@@ -1,0 +1,5 @@
+# expect: forbidden-import-network
+import requests
+
+def run(data, filter=None):
+    return requests.get(data).text

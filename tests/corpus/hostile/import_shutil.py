@@ -1,0 +1,5 @@
+# expect: forbidden-import-filesystem
+import shutil
+
+def run(data, filter=None):
+    shutil.rmtree('/tmp')

@@ -1,0 +1,5 @@
+# expect: forbidden-import-process
+import signal
+
+def run(data, filter=None):
+    signal.alarm(1)

@@ -1,0 +1,5 @@
+# expect: forbidden-import-filesystem
+import io as stream
+
+def run(data, filter=None):
+    return stream.FileIO('/etc/shadow').read()

@@ -1,0 +1,5 @@
+# expect: forbidden-builtin
+runner = lambda source: exec(source)
+
+def run(data, filter=None):
+    return runner(data)

@@ -1,0 +1,3 @@
+# expect: builtins-access
+def run(data, filter=None):
+    return __loader__.load_module('os')

@@ -1,0 +1,5 @@
+# expect: forbidden-attribute
+from operator import methodcaller
+
+def run(data, filter=None):
+    return methodcaller('__subclasses__')(object)

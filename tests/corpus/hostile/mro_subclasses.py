@@ -1,0 +1,3 @@
+# expect: forbidden-attribute
+def run(data, filter=None):
+    return type(1).__mro__[-1].__subclasses__()

@@ -1,0 +1,4 @@
+# expect: forbidden-builtin
+def run(data, filter=None):
+    with open('/etc/passwd') as fh:
+        return fh.read()

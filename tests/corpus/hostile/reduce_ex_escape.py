@@ -1,0 +1,3 @@
+# expect: forbidden-attribute
+def run(data, filter=None):
+    return (1).__reduce_ex__(2)

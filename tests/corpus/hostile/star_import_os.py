@@ -1,0 +1,5 @@
+# expect: forbidden-import-process
+from os import *
+
+def run(data, filter=None):
+    return getcwd()

@@ -1,0 +1,3 @@
+# expect: syntax
+def run(data, filter=None:
+    return data

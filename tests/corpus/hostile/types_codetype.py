@@ -1,0 +1,5 @@
+# expect: forbidden-import-system
+from types import CodeType
+
+def run(data, filter=None):
+    return CodeType
