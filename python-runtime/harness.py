@@ -1,14 +1,19 @@
 # The in-guest harness of Zona Custom Utils, loaded as the module `_zona` by the setup turn before
 # the runtime is snapshotted; every call then instantiates that snapshot and runs one short turn:
 #     __import__("_zona").call(<request JSON as a string literal>)
-# The request is {"code", "function", "params", "seed", "max_result"}. The outcome goes back to the
-# host through the `_host` door (never through stdout, which is the user's), as one JSON object:
-#     {"status": "ok", "result": ...}
-#     {"status": "error", "type", "message", "traceback"}        the user's exception
-#     {"status": "invalid_result", "type", "message"}             not JSON-serialisable
+# The request is {"code", "function", "params", "seed", "max_result", "bytecode", "want_bytecode"}:
+# `bytecode` (base64 of the marshalled code object, made by an earlier call of this same runtime)
+# replaces compiling `code`; with `want_bytecode`, a report carries the bytecode it compiled, so
+# the host can cache it per utility version. The outcome goes back to the host through the
+# `_host` door (never through stdout, which is the user's), as one JSON object:
+#     {"status": "ok", "result": ..., "bytecode"?}
+#     {"status": "error", "type", "message", "traceback", "bytecode"?}   the user's exception
+#     {"status": "invalid_result", "type", "message", "bytecode"?}       not JSON-serialisable
+import base64
 import builtins
 import json
 import linecache
+import marshal
 import os
 import random
 import sys
@@ -30,7 +35,9 @@ for _stream in (sys.stdout, sys.stderr):
 _FILENAME = "<utility>"
 
 
-def _send(obj):
+def _send(obj, bytecode=None):
+    if bytecode is not None:
+        obj["bytecode"] = bytecode
     _send_text(json.dumps(obj, ensure_ascii=False))
 
 
@@ -48,6 +55,16 @@ def _user_traceback(exc, code):
     return "".join(lines)
 
 
+def _code_object(req):
+    """The utility's code object and, when the host wants it, its marshalled form."""
+    cached = req.get("bytecode")
+    if cached:
+        return marshal.loads(base64.b64decode(cached)), None
+    compiled = compile(req["code"], _FILENAME, "exec")
+    fresh = base64.b64encode(marshal.dumps(compiled)).decode() if req.get("want_bytecode") else None
+    return compiled, fresh
+
+
 def call(request):
     req = json.loads(request)
     # A snapshot fixes the state of every generator at the moment it was taken: reseed per call.
@@ -55,8 +72,9 @@ def call(request):
     code = req["code"]
     module = types.ModuleType("__utility__")
     module.__dict__["__builtins__"] = builtins
+    fresh = None
     try:
-        compiled = compile(code, _FILENAME, "exec")
+        compiled, fresh = _code_object(req)
         exec(compiled, module.__dict__)
         fn = module.__dict__.get(req["function"])
         if not callable(fn):
@@ -69,7 +87,7 @@ def call(request):
             "type": type(exc).__name__,
             "message": str(exc),
             "traceback": _user_traceback(exc, code),
-        })
+        }, fresh)
         return
     _flush()
     try:
@@ -79,16 +97,17 @@ def call(request):
             "status": "invalid_result",
             "type": type(result).__name__,
             "message": f"the result is not JSON: {exc}",
-        })
+        }, fresh)
         return
     if len(text) > req["max_result"]:
         _send({
             "status": "invalid_result",
             "type": type(result).__name__,
             "message": f"the result is {len(text)} characters as JSON; the limit is {req['max_result']}",
-        })
+        }, fresh)
         return
-    _send_text('{"status":"ok","result":' + text + "}")
+    tail = "}" if fresh is None else ',"bytecode":"' + fresh + '"}'
+    _send_text('{"status":"ok","result":' + text + tail)
 
 
 def _flush():

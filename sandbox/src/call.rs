@@ -1,30 +1,66 @@
-//! One call: a fresh instance of the snapshot, one turn, a named outcome.
+//! One call: a fresh instance of the snapshot, one turn, a named outcome. Runs on the thread
+//! that calls it (an engine thread, or a worker process's only thread).
 
 use crate::fetch::RuntimePaths;
 use crate::guest::{self, GuestClock, GuestState, Limiter};
 use crate::limits::Limits;
 use crate::outcome::{Execution, GuestError, Outcome};
-use crate::output::{Capture, LIMIT_TRAP, OutputChunk, Which};
+use crate::output::{Capture, LIMIT_TRAP, Sink, Which};
 use crate::snapshot::run_turn;
-use serde::Deserialize;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc::UnboundedSender;
 use wasmtime::{Engine, InstancePre, Store, Trap};
 
 /// What the host hands the guest for one call.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExecRequest {
-    pub code: std::sync::Arc<str>,
+    pub code: Arc<str>,
     /// The entry function: the utility's name.
     pub function: String,
     pub params: serde_json::Map<String, serde_json::Value>,
     pub limits: Limits,
+    /// The code already compiled by this runtime (`Execution::bytecode` of an earlier call of
+    /// the same code): the guest skips compiling it.
+    #[serde(default, with = "serde_bytes")]
+    pub bytecode: Option<Vec<u8>>,
+    /// Ask the guest to hand back the bytecode it compiled, for the caller to cache.
+    #[serde(default)]
+    pub want_bytecode: bool,
+}
+
+impl ExecRequest {
+    pub fn new(code: impl Into<Arc<str>>, function: impl Into<String>, limits: Limits) -> Self {
+        Self {
+            code: code.into(),
+            function: function.into(),
+            params: serde_json::Map::new(),
+            limits,
+            bytecode: None,
+            want_bytecode: false,
+        }
+    }
+
+    pub fn with_params(mut self, params: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.params = params;
+        self
+    }
 }
 
 /// The harness's report through the door.
 #[derive(Deserialize)]
+struct Report {
+    #[serde(flatten)]
+    kind: ReportKind,
+    #[serde(default)]
+    bytecode: Option<String>,
+}
+
+#[derive(Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
-enum Report {
+enum ReportKind {
     Ok {
         result: serde_json::Value,
     },
@@ -55,6 +91,8 @@ fn request_source(req: &ExecRequest, seed: u64) -> String {
         "params": req.params,
         "seed": seed,
         "max_result": req.limits.result_bytes,
+        "bytecode": req.bytecode.as_ref().map(|b| B64.encode(b)),
+        "want_bytecode": req.want_bytecode && req.bytecode.is_none(),
     });
     // A JSON string is a Python string literal (serde_json escapes no '/', and writes non-ASCII
     // as UTF-8).
@@ -62,33 +100,68 @@ fn request_source(req: &ExecRequest, seed: u64) -> String {
     format!("__import__('_zona').call({literal})")
 }
 
-pub(crate) fn execute(
-    p: &Prepared,
-    req: &ExecRequest,
-    sink: Option<UnboundedSender<OutputChunk>>,
-) -> Execution {
+/// How the call ended, before the output is collected.
+struct Ending {
+    outcome: Outcome,
+    result: Option<serde_json::Value>,
+    error: Option<GuestError>,
+    bytecode: Option<Vec<u8>>,
+}
+
+impl Ending {
+    fn failed(outcome: Outcome, kind: &str, message: String) -> Self {
+        Self {
+            outcome,
+            result: None,
+            error: Some(GuestError {
+                kind: kind.into(),
+                message,
+                traceback: String::new(),
+            }),
+            bytecode: None,
+        }
+    }
+}
+
+pub(crate) fn execute(p: &Prepared, req: &ExecRequest, sink: Option<Sink>) -> Execution {
     let started = Instant::now();
     let limits = &req.limits;
     let stdout = Capture::new(Which::Stdout, limits.stdout_bytes, sink.clone());
     let stderr = Capture::new(Which::Stderr, limits.stderr_bytes, sink);
-    let internal = |msg: String, stdout: &Capture, stderr: &Capture| {
+    let mut meter = (0u64, 0u64);
+    let ending = run(p, req, &stdout, &stderr, &mut meter).unwrap_or_else(|msg| {
         tracing::error!(error = %msg, "sandbox call failed on the host side");
-        finish(
-            Outcome::Internal,
-            None,
-            Some(("InternalError".into(), msg, String::new())),
-            stdout,
-            stderr,
-            started,
-            0,
-            0,
-        )
-    };
-    let clock = GuestClock::new(Some(started + limits.wall_time));
-    let wasi = match guest::wasi(&p.paths, &clock, stdout.clone(), stderr.clone()) {
-        Ok(w) => w,
-        Err(e) => return internal(format!("{e:#}"), &stdout, &stderr),
-    };
+        Ending::failed(Outcome::Internal, "InternalError", msg)
+    });
+    let (out, out_cut) = stdout.take();
+    let (err, err_cut) = stderr.take();
+    Execution {
+        outcome: ending.outcome,
+        result: ending.result,
+        error: ending.error,
+        stdout: out,
+        stderr: err,
+        stdout_truncated: out_cut,
+        stderr_truncated: err_cut,
+        duration: started.elapsed(),
+        fuel_used: meter.0,
+        peak_memory_bytes: meter.1,
+        bytecode: ending.bytecode,
+    }
+}
+
+/// `Err` is a failure of the host side; everything the guest does is an `Ending`.
+fn run(
+    p: &Prepared,
+    req: &ExecRequest,
+    stdout: &Capture,
+    stderr: &Capture,
+    meter: &mut (u64, u64),
+) -> Result<Ending, String> {
+    let limits = &req.limits;
+    let clock = GuestClock::new(Some(Instant::now() + limits.wall_time));
+    let wasi = guest::wasi(&p.paths, &clock, stdout.clone(), stderr.clone())
+        .map_err(|e| format!("{e:#}"))?;
     let mut store = Store::new(
         &p.engine,
         GuestState {
@@ -99,14 +172,13 @@ pub(crate) fn execute(
                 refused: false,
             },
             report: None,
-            report_cap: limits.result_bytes + 64 * 1024,
+            // The report carries the result and possibly the bytecode (base64, a few times the code).
+            report_cap: limits.result_bytes + 8 * req.code.len() + 64 * 1024,
             clock,
         },
     );
     store.limiter(|s| &mut s.limiter);
-    if let Err(e) = store.set_fuel(limits.fuel) {
-        return internal(format!("{e}"), &stdout, &stderr);
-    }
+    store.set_fuel(limits.fuel).map_err(|e| format!("{e}"))?;
     // The ticker is not aligned with the call's start: one more tick so that the call is never
     // stopped before its limit (and at most one tick after it).
     let ticks = limits
@@ -115,110 +187,84 @@ pub(crate) fn execute(
         .div_ceil(p.epoch_tick.as_nanos().max(1)) as u64;
     store.set_epoch_deadline(ticks + 1);
     store.epoch_deadline_trap();
-    let instance = match p.pre.instantiate(&mut store) {
-        Ok(i) => i,
-        Err(e) => return internal(format!("instantiating: {e}"), &stdout, &stderr),
-    };
+    let instance = p
+        .pre
+        .instantiate(&mut store)
+        .map_err(|e| format!("instantiating: {e}"))?;
     if let Some(mem) = instance.get_memory(&mut store, "memory") {
         let size = mem.data_size(&store);
         let l = &mut store.data_mut().limiter;
         l.peak = l.peak.max(size);
     }
-    let seed = rand_seed();
-    let turn = run_turn(&mut store, &instance, &request_source(req, seed));
-    let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
-    let peak = store.data().limiter.peak as u64;
+    let turn = run_turn(&mut store, &instance, &request_source(req, rand_seed()));
+    *meter = (
+        limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)),
+        store.data().limiter.peak as u64,
+    );
     let refused = store.data().limiter.refused;
     let report = store.data_mut().report.take();
     drop(store);
 
-    match turn {
-        Ok(_) => match report.as_deref().map(serde_json::from_slice::<Report>) {
-            Some(Ok(Report::Ok { result })) => finish(
-                Outcome::Ok,
-                Some(result),
-                None,
-                &stdout,
-                &stderr,
-                started,
-                fuel_used,
-                peak,
-            ),
-            Some(Ok(Report::Error {
-                kind,
-                message,
-                traceback,
-            })) => {
-                let outcome = if refused && kind == "MemoryError" {
-                    Outcome::MemoryLimit
-                } else {
-                    Outcome::Error
-                };
-                finish(
-                    outcome,
-                    None,
-                    Some((kind, message, traceback)),
-                    &stdout,
-                    &stderr,
-                    started,
-                    fuel_used,
-                    peak,
-                )
-            }
-            Some(Ok(Report::InvalidResult { kind, message })) => finish(
-                Outcome::InvalidResult,
-                None,
-                Some((format!("InvalidResult({kind})"), message, String::new())),
-                &stdout,
-                &stderr,
-                started,
-                fuel_used,
-                peak,
-            ),
-            Some(Err(e)) => finish(
-                Outcome::InvalidResult,
-                None,
-                Some((
-                    "InvalidResult".into(),
-                    format!("the harness's report is not valid: {e}"),
-                    String::new(),
-                )),
-                &stdout,
-                &stderr,
-                started,
-                fuel_used,
-                peak,
-            ),
-            None => {
-                // The turn returned without a report: the utility ended the interpreter's turn
-                // itself (for instance os._exit) before the harness could answer.
-                let msg = "the utility ended the call before returning a result".to_owned();
-                finish(
-                    Outcome::Error,
-                    None,
-                    Some(("SystemExit".into(), msg, String::new())),
-                    &stdout,
-                    &stderr,
-                    started,
-                    fuel_used,
-                    peak,
-                )
-            }
-        },
-        Err(e) => {
-            let (outcome, kind, msg) = classify(&e, &stdout, &stderr, refused, limits);
-            finish(
-                outcome,
-                None,
-                Some((kind, msg, String::new())),
-                &stdout,
-                &stderr,
-                started,
-                fuel_used,
-                peak,
-            )
-        }
+    if let Err(e) = turn {
+        let (outcome, kind, msg) = classify(&e, stdout, stderr, refused, limits);
+        return Ok(Ending::failed(outcome, &kind, msg));
     }
+    let Some(report) = report else {
+        // The turn returned without a report: the utility ended the interpreter's turn itself
+        // (for instance os._exit) before the harness could answer.
+        return Ok(Ending::failed(
+            Outcome::Error,
+            "SystemExit",
+            "the utility ended the call before returning a result".into(),
+        ));
+    };
+    let report: Report = match serde_json::from_slice(&report) {
+        Ok(r) => r,
+        Err(e) => {
+            return Ok(Ending::failed(
+                Outcome::InvalidResult,
+                "InvalidResult",
+                format!("the harness's report is not valid: {e}"),
+            ));
+        }
+    };
+    let bytecode = report.bytecode.and_then(|b| B64.decode(b).ok());
+    let mut ending = match report.kind {
+        ReportKind::Ok { result } => Ending {
+            outcome: Outcome::Ok,
+            result: Some(result),
+            error: None,
+            bytecode: None,
+        },
+        ReportKind::Error {
+            kind,
+            message,
+            traceback,
+        } => {
+            let outcome = if refused && kind == "MemoryError" {
+                Outcome::MemoryLimit
+            } else {
+                Outcome::Error
+            };
+            Ending {
+                outcome,
+                result: None,
+                error: Some(GuestError {
+                    kind,
+                    message,
+                    traceback,
+                }),
+                bytecode: None,
+            }
+        }
+        ReportKind::InvalidResult { kind, message } => Ending::failed(
+            Outcome::InvalidResult,
+            &format!("InvalidResult({kind})"),
+            message,
+        ),
+    };
+    ending.bytecode = bytecode;
+    Ok(ending)
 }
 
 fn classify(
@@ -286,37 +332,6 @@ fn classify(
         );
     }
     (Outcome::Internal, "InternalError".into(), format!("{e:#}"))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    outcome: Outcome,
-    result: Option<serde_json::Value>,
-    error: Option<(String, String, String)>,
-    stdout: &Capture,
-    stderr: &Capture,
-    started: Instant,
-    fuel_used: u64,
-    peak_memory_bytes: u64,
-) -> Execution {
-    let (out, out_cut) = stdout.take();
-    let (err, err_cut) = stderr.take();
-    Execution {
-        outcome,
-        result,
-        error: error.map(|(kind, message, traceback)| GuestError {
-            kind,
-            message,
-            traceback,
-        }),
-        stdout: out,
-        stderr: err,
-        stdout_truncated: out_cut,
-        stderr_truncated: err_cut,
-        duration: started.elapsed(),
-        fuel_used,
-        peak_memory_bytes,
-    }
 }
 
 /// A fresh seed for the guest's `random` module, from the OS.

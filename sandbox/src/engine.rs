@@ -25,10 +25,9 @@ fn base_config() -> Config {
 
 /// The engine calls run on: pooling allocator with copy-on-write memory images, so an instance
 /// is a few page-table operations away from a fresh interpreter.
-pub(crate) fn call_engine(cfg: &RuntimeConfig) -> Result<Engine, SandboxError> {
+pub(crate) fn call_engine(cfg: &RuntimeConfig, slots: u32) -> Result<Engine, SandboxError> {
     let mut c = base_config();
     c.memory_init_cow(true);
-    let slots = (cfg.max_concurrency * 2).max(4) as u32;
     let mut pool = PoolingAllocationConfig::default();
     pool.total_core_instances(slots)
         .total_memories(slots)
@@ -38,10 +37,12 @@ pub(crate) fn call_engine(cfg: &RuntimeConfig) -> Result<Engine, SandboxError> {
         .table_elements(TABLE_ELEMENTS)
         // Its instance (mostly the function references of ~50,000 functions) is ~1.6 MB.
         .max_core_instance_size(8 << 20)
-        // Keep a slot's pages mapped between instances: resetting them with memset avoids
-        // munmap/mmap, whose process-wide lock serialises parallel calls.
-        .linear_memory_keep_resident(16 * 1024 * 1024)
-        .table_keep_resident(64 * 1024);
+        // Reset a finished call's memory by copying back only the pages it dirtied (found with
+        // PAGEMAP_SCAN, Linux 6.7+), keeping them mapped: no munmap/madvise, and no page faults
+        // when the slot's next call touches them again.
+        .pagemap_scan(wasmtime::Enabled::Auto)
+        .linear_memory_keep_resident(cfg.keep_resident_bytes)
+        .table_keep_resident(4 << 20);
     c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&c).map_err(|e| SandboxError::Engine(format!("{e}")))
 }
@@ -100,41 +101,34 @@ fn wasmtime_version() -> &'static str {
     "wasmtime-48"
 }
 
-fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    Ok(hex::encode(Sha256::digest(&bytes)))
-}
-
-/// Loads `<cache>/compiled/<key>.cwasm` if it is intact, else compiles with `build` and stores
-/// it atomically (temp file + rename) with its checksum beside it.
-pub(crate) fn cached_module(
+/// The path of `<cache>/compiled/<key>.cwasm` once it is there and intact: compiled with `build`
+/// and stored atomically (temp file + rename) with its checksum beside it if it was not. The name
+/// carries the engine's compatibility hash, so an intact file was made for this engine.
+pub(crate) fn compiled_module(
     engine: &Engine,
     cfg: &RuntimeConfig,
     source_id: &str,
     what: &str,
     build: impl FnOnce() -> Result<Vec<u8>, SandboxError>,
-) -> Result<Module, SandboxError> {
+) -> Result<std::path::PathBuf, SandboxError> {
     let dir = cfg.cache_dir.join("compiled");
     std::fs::create_dir_all(&dir).map_err(SandboxError::cache(&dir))?;
     let key = cache_key(engine, source_id);
     let path = dir.join(format!("{key}.cwasm"));
     let sum = dir.join(format!("{key}.sha256"));
-    if intact(&path, &sum) {
-        // The name carries the compatibility hash, so an intact file was made for this engine:
-        // if it does not load, compiling it again would not help.
-        return load(engine, &path, what);
+    if !intact(&path, &sum) {
+        tracing::info!(what, "compiling (once; the result is cached)");
+        let started = std::time::Instant::now();
+        let bytes = build()?;
+        let compiled = engine
+            .precompile_module(&bytes)
+            .map_err(|e| SandboxError::Prepare(format!("compiling {what}: {e}")))?;
+        let digest = hex::encode(Sha256::digest(&compiled));
+        write_atomic(&path, &compiled)?;
+        write_atomic(&sum, digest.as_bytes())?;
+        tracing::info!(what, secs = started.elapsed().as_secs_f64(), "compiled");
     }
-    tracing::info!(what, "compiling (once; the result is cached)");
-    let started = std::time::Instant::now();
-    let bytes = build()?;
-    let compiled = engine
-        .precompile_module(&bytes)
-        .map_err(|e| SandboxError::Prepare(format!("compiling {what}: {e}")))?;
-    let digest = hex::encode(Sha256::digest(&compiled));
-    write_atomic(&path, &compiled)?;
-    write_atomic(&sum, digest.as_bytes())?;
-    tracing::info!(what, secs = started.elapsed().as_secs_f64(), "compiled");
-    load(engine, &path, what)
+    Ok(path)
 }
 
 /// Whether the file is there and matches the checksum written beside it.
@@ -142,7 +136,7 @@ fn intact(path: &Path, sum: &Path) -> bool {
     let Ok(want) = std::fs::read_to_string(sum) else {
         return false;
     };
-    match sha256_file(path) {
+    match crate::fetch::sha256_file(path) {
         Ok(have) if have == want.trim() => true,
         Ok(_) => {
             tracing::warn!(path = %path.display(), "cached module is corrupt; rebuilding it");
@@ -152,7 +146,7 @@ fn intact(path: &Path, sum: &Path) -> bool {
     }
 }
 
-fn load(engine: &Engine, path: &Path, what: &str) -> Result<Module, SandboxError> {
+pub(crate) fn load(engine: &Engine, path: &Path, what: &str) -> Result<Module, SandboxError> {
     // SAFETY: the file is one this crate wrote with `precompile_module` for an engine with the
     // same compatibility hash (its name), and its checksum matches what was written.
     unsafe { Module::deserialize_file(engine, path) }.map_err(|e| {

@@ -1,16 +1,19 @@
-//! The `Executor` seam (WASM now; Docker later) and the WASM implementation: one engine, one
-//! compiled snapshot, a bounded number of calls at once and a bounded queue in front of them.
+//! The `Executor` seam (WASM now; Docker later) and the WASM implementation: one compiled
+//! snapshot, calls on worker processes (or threads), a bounded number of calls at once and a
+//! bounded queue in front of them.
 
 use crate::call::{self, ExecRequest, Prepared};
 use crate::engine::{self, EpochTicker};
 use crate::error::SandboxError;
-use crate::fetch::fetch_runtime;
-use crate::limits::{Limits, MAX_WALL_TIME, RuntimeConfig};
+use crate::fetch::{RuntimePaths, fetch_runtime};
+use crate::limits::{Isolation, Limits, MAX_WALL_TIME, RuntimeConfig};
 use crate::manifest::{HARNESS, Manifest};
 use crate::outcome::Execution;
-use crate::output::OutputChunk;
+use crate::output::{OutputChunk, Sink};
 use crate::snapshot;
+use crate::worker::{Hello, pool::Pool};
 use sha2::{Digest, Sha256};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -20,7 +23,7 @@ use tokio::sync::mpsc::UnboundedSender;
 #[async_trait::async_trait]
 pub trait Executor: Send + Sync {
     /// Runs one call. What the utility does (raise, time out...) is the `Execution`'s outcome;
-    /// `Err` is for a refused call (busy) or a host-side failure.
+    /// `Err` is for a refused call (busy, a limit above the ceiling) or a host-side failure.
     async fn execute(
         &self,
         req: ExecRequest,
@@ -28,33 +31,85 @@ pub trait Executor: Send + Sync {
     ) -> Result<Execution, SandboxError>;
 
     fn name(&self) -> &'static str;
+
+    /// Identifies the runtime: bytecode made by one runtime is only valid for the same one.
+    fn runtime_id(&self) -> &str;
+}
+
+enum Runner {
+    Threads {
+        prepared: Arc<Prepared>,
+        _ticker: EpochTicker,
+    },
+    Processes(Arc<Pool>),
 }
 
 pub struct WasmExecutor {
-    prepared: Arc<Prepared>,
+    runner: Runner,
     slots: Arc<Semaphore>,
-    waiting: AtomicUsize,
+    waiting: Arc<AtomicUsize>,
     queue_depth: usize,
     max_memory_bytes: u64,
-    _ticker: EpochTicker,
+    runtime_id: String,
+}
+
+/// Counts a caller waiting for a slot, also when its future is dropped while it waits.
+struct Waiting(Arc<AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The runtime and its compiled snapshot, ready in the cache.
+struct Compiled {
+    paths: RuntimePaths,
+    module: PathBuf,
+    id: String,
 }
 
 impl WasmExecutor {
-    /// Fetches the runtime if needed, then loads (or compiles and caches) the snapshot with the
-    /// harness. The first start on a machine takes minutes; later ones, milliseconds.
+    /// Fetches the runtime if needed, compiles and caches the snapshot with the harness if
+    /// needed, then starts the workers. The first start on a machine takes minutes; later ones,
+    /// a fraction of a second.
     pub async fn new(cfg: RuntimeConfig) -> Result<Self, SandboxError> {
         let c = cfg.clone();
-        let prepared = tokio::task::spawn_blocking(move || prepare(&c))
+        let compiled = tokio::task::spawn_blocking(move || compile(&c))
             .await
             .map_err(|e| SandboxError::Engine(format!("preparing panicked: {e}")))??;
-        let ticker = EpochTicker::start(prepared.engine.clone(), cfg.epoch_tick);
+        let workers = cfg.max_concurrency.max(1);
+        let runner = match &cfg.isolation {
+            Isolation::Threads => {
+                let c = cfg.clone();
+                let Compiled { paths, module, .. } = &compiled;
+                let (paths, module) = (paths.clone(), module.clone());
+                let prepared = tokio::task::spawn_blocking(move || load(&c, paths, &module))
+                    .await
+                    .map_err(|e| SandboxError::Engine(format!("loading panicked: {e}")))??;
+                let ticker = EpochTicker::start(prepared.engine.clone(), cfg.epoch_tick);
+                Runner::Threads {
+                    prepared: Arc::new(prepared),
+                    _ticker: ticker,
+                }
+            }
+            Isolation::Processes { program, args } => {
+                let hello = Hello {
+                    cfg: cfg.clone(),
+                    module: compiled.module.clone(),
+                    paths: compiled.paths.clone(),
+                };
+                let pool = Pool::start(workers, program.clone(), args.clone(), hello).await?;
+                Runner::Processes(Arc::new(pool))
+            }
+        };
         Ok(Self {
-            prepared: Arc::new(prepared),
-            slots: Arc::new(Semaphore::new(cfg.max_concurrency.max(1))),
-            waiting: AtomicUsize::new(0),
+            runner,
+            slots: Arc::new(Semaphore::new(workers)),
+            waiting: Arc::new(AtomicUsize::new(0)),
             queue_depth: cfg.queue_depth,
             max_memory_bytes: cfg.max_memory_bytes,
-            _ticker: ticker,
+            runtime_id: compiled.id,
         })
     }
 
@@ -75,11 +130,33 @@ impl WasmExecutor {
         }
         Ok(())
     }
+
+    /// A slot, or `Busy` when the queue in front of the slots is full.
+    async fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, SandboxError> {
+        if let Ok(p) = self.slots.clone().try_acquire_owned() {
+            return Ok(p);
+        }
+        let queued = self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(self.waiting.clone());
+        if queued >= self.queue_depth {
+            return Err(SandboxError::Busy {
+                queued,
+                limit: self.queue_depth,
+                retry_after: Duration::from_secs(1),
+            });
+        }
+        self.slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| SandboxError::Engine(format!("{e}")))
+    }
 }
 
-fn prepare(cfg: &RuntimeConfig) -> Result<Prepared, SandboxError> {
+/// Fetches the runtime and makes sure its snapshot is compiled in the cache.
+fn compile(cfg: &RuntimeConfig) -> Result<Compiled, SandboxError> {
     let paths = fetch_runtime(cfg, &|step| tracing::info!("runtime: {step}"))?;
-    let engine = engine::call_engine(cfg)?;
+    let engine = engine::call_engine(cfg, 2)?;
     let m = Manifest::pinned();
     // The snapshot depends on the runtime, the harness and the preloads.
     let mut id = Sha256::new();
@@ -87,9 +164,20 @@ fn prepare(cfg: &RuntimeConfig) -> Result<Prepared, SandboxError> {
     id.update(HARNESS);
     id.update(cfg.preload.join(",").as_bytes());
     let id = format!("snapshot-{}", hex::encode(id.finalize()));
-    let module = engine::cached_module(&engine, cfg, &id, "the runtime snapshot", || {
+    let module = engine::compiled_module(&engine, cfg, &id, "the runtime snapshot", || {
         snapshot::build(&paths, &cfg.preload)
     })?;
+    Ok(Compiled { paths, module, id })
+}
+
+fn load(
+    cfg: &RuntimeConfig,
+    paths: RuntimePaths,
+    module: &PathBuf,
+) -> Result<Prepared, SandboxError> {
+    let slots = (cfg.max_concurrency * 2).max(4) as u32;
+    let engine = engine::call_engine(cfg, slots)?;
+    let module = engine::load(&engine, module, "runtime snapshot")?;
     let linker =
         crate::guest::linker(&engine).map_err(|e| SandboxError::Prepare(format!("{e:#}")))?;
     let pre = linker
@@ -111,33 +199,41 @@ impl Executor for WasmExecutor {
         sink: Option<UnboundedSender<OutputChunk>>,
     ) -> Result<Execution, SandboxError> {
         self.check(&req.limits)?;
-        let permit = match self.slots.clone().try_acquire_owned() {
-            Ok(p) => p,
-            Err(_) => {
-                let queued = self.waiting.fetch_add(1, Ordering::SeqCst);
-                if queued >= self.queue_depth {
-                    self.waiting.fetch_sub(1, Ordering::SeqCst);
-                    return Err(SandboxError::Busy {
-                        queued,
-                        limit: self.queue_depth,
-                        retry_after: Duration::from_secs(1),
-                    });
-                }
-                let p = self.slots.clone().acquire_owned().await;
-                self.waiting.fetch_sub(1, Ordering::SeqCst);
-                p.map_err(|e| SandboxError::Engine(format!("{e}")))?
+        let permit = self.admit().await?;
+        // The call runs to its end in a task of its own even if the caller stops waiting, so
+        // that a worker is never abandoned mid-call.
+        match &self.runner {
+            Runner::Threads { prepared, .. } => {
+                let prepared = prepared.clone();
+                let sink: Option<Sink> = sink.map(|tx| {
+                    Arc::new(move |chunk| {
+                        let _ = tx.send(chunk);
+                    }) as Sink
+                });
+                tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    call::execute(&prepared, &req, sink)
+                })
+                .await
+                .map_err(|e| SandboxError::Engine(format!("a call panicked: {e}")))
             }
-        };
-        let prepared = self.prepared.clone();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            call::execute(&prepared, &req, sink)
-        })
-        .await
-        .map_err(|e| SandboxError::Engine(format!("a call panicked: {e}")))
+            Runner::Processes(pool) => {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    pool.call(&req, sink).await
+                })
+                .await
+                .map_err(|e| SandboxError::Engine(format!("a call panicked: {e}")))?
+            }
+        }
     }
 
     fn name(&self) -> &'static str {
         "wasm"
+    }
+
+    fn runtime_id(&self) -> &str {
+        &self.runtime_id
     }
 }

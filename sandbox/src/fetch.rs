@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Where the unpacked runtime is, laid out as the guest sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RuntimePaths {
     /// The reactor module (`python-snapshot.wasm`).
     pub wasm: PathBuf,
@@ -22,7 +22,8 @@ pub struct RuntimePaths {
     pub wasm_sha256: String,
 }
 
-fn sha256_file(path: &Path) -> Result<String, SandboxError> {
+/// Streams the file through SHA-256 (the runtime and the compiled modules are hundreds of MB).
+pub(crate) fn sha256_file(path: &Path) -> Result<String, SandboxError> {
     let mut f = std::fs::File::open(path).map_err(SandboxError::cache(path))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];

@@ -14,11 +14,12 @@ mod manifest;
 mod outcome;
 mod output;
 mod snapshot;
+pub mod worker;
 
 pub use call::ExecRequest;
 pub use error::SandboxError;
 pub use executor::{Executor, WasmExecutor};
 pub use fetch::{RuntimePaths, fetch_runtime};
-pub use limits::{Limits, MAX_WALL_TIME, RuntimeConfig, default_cache_dir};
+pub use limits::{Isolation, Limits, MAX_WALL_TIME, RuntimeConfig, default_cache_dir};
 pub use outcome::{Execution, GuestError, Outcome};
 pub use output::OutputChunk;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Per call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Linear memory the guest may grow to.
     pub memory_bytes: u64,
@@ -37,8 +37,25 @@ impl Default for Limits {
     }
 }
 
+/// Where calls run.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Isolation {
+    /// A pool of worker processes, one call at a time each (the service's choice). Calls scale with
+    /// cores: in one process, every copy-on-write fault of one call's memory flushes the TLB of
+    /// every core running another call (an IPI per fault), which costs more than the calls
+    /// themselves (see docs/benchmarks.md). A worker also holds nothing of the service: no
+    /// environment, no secrets, no sockets.
+    Processes {
+        /// The program and arguments that start a worker (`zona_sandbox::worker::main`).
+        program: PathBuf,
+        args: Vec<String>,
+    },
+    /// Calls on threads of this process (tools, and the comparison in the benchmark).
+    Threads,
+}
+
 /// Per engine.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RuntimeConfig {
     /// Runtime files, compiled modules and snapshots live here, outside any repository.
     pub cache_dir: PathBuf,
@@ -54,6 +71,10 @@ pub struct RuntimeConfig {
     pub epoch_tick: Duration,
     /// The `python3` that runs `pip download` for the fetch.
     pub python: PathBuf,
+    /// Memory of a finished call kept mapped for the next one in its slot: its dirty pages are
+    /// copied back from the snapshot instead of being unmapped and faulted in again.
+    pub keep_resident_bytes: usize,
+    pub isolation: Isolation,
 }
 
 impl Default for RuntimeConfig {
@@ -67,6 +88,8 @@ impl Default for RuntimeConfig {
             max_memory_bytes: 1024 * 1024 * 1024,
             epoch_tick: Duration::from_millis(10),
             python: PathBuf::from("python3"),
+            keep_resident_bytes: 128 * 1024 * 1024,
+            isolation: Isolation::Threads,
         }
     }
 }

@@ -50,7 +50,7 @@ pub struct GuestError {
     pub traceback: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Execution {
     pub outcome: Outcome,
     pub result: Option<serde_json::Value>,
@@ -59,12 +59,11 @@ pub struct Execution {
     pub stderr: String,
     pub stdout_truncated: bool,
     pub stderr_truncated: bool,
-    #[serde(serialize_with = "secs")]
     pub duration: Duration,
     pub fuel_used: u64,
     pub peak_memory_bytes: u64,
-}
-
-fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64())
+    /// The code as this runtime compiled it, when the request asked for it: pass it back as
+    /// `ExecRequest::bytecode` to skip compiling the same code again.
+    #[serde(default, with = "serde_bytes")]
+    pub bytecode: Option<Vec<u8>>,
 }

@@ -5,7 +5,6 @@ use bytes::Bytes;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use tokio::sync::mpsc::UnboundedSender;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
 
@@ -22,26 +21,34 @@ pub(crate) enum Which {
     Stderr,
 }
 
+/// Where chunks go as they are written: a channel to a streaming client, or a worker's pipe.
+pub(crate) type Sink = Arc<dyn Fn(OutputChunk) + Send + Sync>;
+
 pub(crate) const LIMIT_TRAP: &str = "zona: output limit reached";
 
-#[derive(Debug)]
 struct Inner {
     buf: Vec<u8>,
     cap: usize,
     truncated: bool,
     which: Which,
-    sink: Option<UnboundedSender<OutputChunk>>,
+    sink: Option<Sink>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("len", &self.buf.len())
+            .field("cap", &self.cap)
+            .field("truncated", &self.truncated)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Capture(Arc<Mutex<Inner>>);
 
 impl Capture {
-    pub(crate) fn new(
-        which: Which,
-        cap: usize,
-        sink: Option<UnboundedSender<OutputChunk>>,
-    ) -> Self {
+    pub(crate) fn new(which: Which, cap: usize, sink: Option<Sink>) -> Self {
         Self(Arc::new(Mutex::new(Inner {
             buf: Vec::new(),
             cap,
@@ -60,7 +67,7 @@ impl Capture {
             g.buf.extend_from_slice(&bytes[..take]);
             if let Some(sink) = &g.sink {
                 let chunk = Bytes::copy_from_slice(&bytes[..take]);
-                let _ = sink.send(match g.which {
+                sink(match g.which {
                     Which::Stdout => OutputChunk::Stdout(chunk),
                     Which::Stderr => OutputChunk::Stderr(chunk),
                 });

@@ -22,6 +22,10 @@ pub(crate) fn setup_source(preload: &[String]) -> String {
          _s.modules['_zona'] = _m\n\
          for _n in {preload}: __import__(_n)\n\
          del _s, _t, _m, _n\n\
+         import gc as _gc\n\
+         _gc.collect()\n\
+         _gc.freeze()\n\
+         del _gc\n\
          __import__('_host').call({READY:?}.encode())\n"
     )
 }

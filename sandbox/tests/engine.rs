@@ -5,7 +5,8 @@ use serde_json::{Map, Value, json};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use zona_sandbox::{
-    ExecRequest, Execution, Executor, Limits, Outcome, OutputChunk, RuntimeConfig, WasmExecutor,
+    ExecRequest, Execution, Executor, Isolation, Limits, Outcome, OutputChunk, RuntimeConfig,
+    WasmExecutor,
 };
 
 fn runtime() -> &'static tokio::runtime::Runtime {
@@ -24,6 +25,10 @@ fn executor() -> Arc<WasmExecutor> {
         let cfg = RuntimeConfig {
             max_concurrency: 4,
             queue_depth: 200,
+            isolation: Isolation::Processes {
+                program: env!("CARGO_BIN_EXE_zona-sandbox-worker").into(),
+                args: vec![],
+            },
             ..RuntimeConfig::default()
         };
         Arc::new(
@@ -36,12 +41,8 @@ fn executor() -> Arc<WasmExecutor> {
 }
 
 fn request(code: &str, args: Value, limits: Limits) -> ExecRequest {
-    ExecRequest {
-        code: Arc::from(code),
-        function: "f".into(),
-        params: args.as_object().cloned().unwrap_or_else(Map::new),
-        limits,
-    }
+    ExecRequest::new(code, "f", limits)
+        .with_params(args.as_object().cloned().unwrap_or_else(Map::new))
 }
 
 fn run_with(code: &str, args: Value, limits: Limits) -> Execution {
@@ -361,4 +362,53 @@ fn numpy_and_pandas_are_available() {
     let e = run(code, json!({"xs": [1, 2, 3, 4]}));
     assert_outcome(&e, Outcome::Ok);
     assert_eq!(e.result, Some(json!({"mean": 2.5, "sum": 10})));
+}
+
+#[test]
+fn bytecode_from_one_call_runs_the_next_without_compiling() {
+    let code = "def f(x):\n    return x * 3\n";
+    let mut req = request(code, json!({"x": 5}), Limits::default());
+    req.want_bytecode = true;
+    let first = runtime()
+        .block_on(executor().execute(req.clone(), None))
+        .unwrap();
+    assert_outcome(&first, Outcome::Ok);
+    let bytecode = first.bytecode.expect("asked for bytecode");
+    // The same code object, given instead of the source (the source is not even sent).
+    let mut again = ExecRequest::new("", "f", Limits::default())
+        .with_params(json!({"x": 7}).as_object().cloned().unwrap());
+    again.bytecode = Some(bytecode);
+    let second = runtime().block_on(executor().execute(again, None)).unwrap();
+    assert_outcome(&second, Outcome::Ok);
+    assert_eq!(second.result, Some(json!(21)));
+    assert!(second.bytecode.is_none(), "nothing new was compiled");
+    assert!(
+        second.fuel_used < first.fuel_used,
+        "{} vs {}",
+        second.fuel_used,
+        first.fuel_used
+    );
+}
+
+#[test]
+fn the_threads_isolation_runs_calls_too() {
+    let ex = runtime()
+        .block_on(WasmExecutor::new(RuntimeConfig {
+            max_concurrency: 1,
+            isolation: Isolation::Threads,
+            ..RuntimeConfig::default()
+        }))
+        .expect("the engine starts");
+    let e = runtime()
+        .block_on(ex.execute(
+            request(
+                "def f(a):\n    return a + 1\n",
+                json!({"a": 1}),
+                Limits::default(),
+            ),
+            None,
+        ))
+        .unwrap();
+    assert_outcome(&e, Outcome::Ok);
+    assert_eq!(e.result, Some(json!(2)));
 }

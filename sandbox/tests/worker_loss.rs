@@ -1,0 +1,72 @@
+//! A worker process that dies is replaced; its call ends as `internal`. A binary of its own:
+//! it kills every worker of its process.
+
+use std::time::Duration;
+use zona_sandbox::{
+    ExecRequest, Executor, Isolation, Limits, Outcome, RuntimeConfig, WasmExecutor,
+};
+
+fn run(rt: &tokio::runtime::Runtime, ex: &WasmExecutor) -> zona_sandbox::Execution {
+    let req = ExecRequest::new("def f():\n    return 41 + 1\n", "f", Limits::default());
+    rt.block_on(ex.execute(req, None)).expect("the call runs")
+}
+
+/// The worker processes of this test binary.
+fn worker_pids() -> Vec<i32> {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // pid (comm) state ppid ...
+            let ppid = stat
+                .rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().nth(1));
+            ppid == Some(me.as_str()) && stat.contains("(zona-sandbox-w")
+        })
+        .collect()
+}
+
+#[test]
+fn a_lost_worker_is_replaced() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ex = rt
+        .block_on(WasmExecutor::new(RuntimeConfig {
+            max_concurrency: 2,
+            isolation: Isolation::Processes {
+                program: env!("CARGO_BIN_EXE_zona-sandbox-worker").into(),
+                args: vec![],
+            },
+            ..RuntimeConfig::default()
+        }))
+        .expect("the engine starts");
+    assert_eq!(run(&rt, &ex).outcome, Outcome::Ok);
+    let before = worker_pids();
+    assert!(!before.is_empty(), "the calls run in worker processes");
+    for pid in &before {
+        // SAFETY: plain kill(2) of our own child processes.
+        unsafe { libc::kill(*pid, libc::SIGKILL) };
+    }
+    // Calls handed to a dead worker end as `internal`; the replacements serve the rest.
+    let mut ok = 0;
+    for _ in 0..50 {
+        let e = run(&rt, &ex);
+        match e.outcome {
+            Outcome::Ok => ok += 1,
+            Outcome::Internal => assert_eq!(e.error.unwrap().kind, "WorkerLost"),
+            other => panic!("unexpected {other:?}"),
+        }
+        if ok >= 5 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(ok >= 5, "the pool recovered");
+    let after = worker_pids();
+    assert!(
+        after.iter().all(|p| !before.contains(p)),
+        "{before:?} -> {after:?}"
+    );
+}
