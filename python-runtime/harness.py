@@ -9,6 +9,7 @@
 #     {"status": "ok", "result": ..., "bytecode"?}
 #     {"status": "error", "type", "message", "traceback", "bytecode"?}   the user's exception
 #     {"status": "invalid_result", "type", "message", "bytecode"?}       not JSON-serialisable
+# A request whose "function" is empty only compiles: {"status": "compiled", "bytecode"}.
 import base64
 import builtins
 import json
@@ -75,6 +76,9 @@ def call(request):
     fresh = None
     try:
         compiled, fresh = _code_object(req)
+        if not req["function"]:
+            _send({"status": "compiled"}, fresh)
+            return
         exec(compiled, module.__dict__)
         fn = module.__dict__.get(req["function"])
         if not callable(fn):

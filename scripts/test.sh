@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what it needs, starts the real servers
-# the tests use (Redis, a MongoDB-wire server) on private ports, fetches the Python runtime, and
+# the tests use (Redis, a MongoDB-wire server) on private ports, fetches and prepares the pinned
+# Python runtime into the cache (~/.cache/zona-utils), and
 # runs every test of the workspace. Extra arguments go to 'cargo test'.
 source "$(dirname "$0")/lib.sh"
 cd "$ZONA_ROOT"
@@ -9,5 +10,10 @@ need_python
 need_redis
 need_secantusdb
 
-log "building and running the tests"
+log "building"
+cargo build --workspace --all-targets
+log "preparing the Python runtime (fetch, verify, compile the snapshot; minutes the first time)"
+"${CARGO_TARGET_DIR:-$ZONA_ROOT/target}/debug/zona-utils" runtime prepare >/dev/null
+
+log "running the tests"
 cargo test --workspace --all-targets "$@"

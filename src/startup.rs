@@ -9,6 +9,8 @@ use crate::domain::TenantCode;
 use crate::secrets::Secrets;
 use crate::service::audit::AuditLog;
 use crate::service::code::CodeChecker;
+use crate::service::engine::Engine;
+use crate::service::execute::Runner;
 use crate::service::executions::ExecutionLog;
 use crate::service::recorder::{Recorder, RecorderConfig};
 use crate::service::utilities::Utilities;
@@ -65,19 +67,35 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     let auth = Authenticator::new(&cfg.auth, &secrets.jwt_secret)?;
     let store = open_store(cfg).await?;
     let audit = AuditLog::new(store.clone());
+    let cache = Cache::new(&cfg.cache)?;
+    let sealer = Sealer::new(&secrets.encryption_key)?;
+    let checker = CodeChecker::new(cfg.limits.code_max_bytes, policies);
     let utilities = Utilities::new(
         store.clone(),
-        Cache::new(&cfg.cache)?,
-        Sealer::new(&secrets.encryption_key)?,
-        CodeChecker::new(cfg.limits.code_max_bytes, policies),
+        cache.clone(),
+        sealer.clone(),
+        checker.clone(),
         audit.clone(),
         cfg.limits.clone(),
+    );
+    let recorder = Recorder::start(store.clone(), RecorderConfig::default());
+    // Workers are this executable (`zona-utils sandbox-worker`) unless configured otherwise.
+    let engine = Engine::start(cfg.sandbox.runtime(std::env::current_exe().ok()));
+    let runner = Runner::new(
+        utilities.clone(),
+        checker,
+        engine,
+        recorder.clone(),
+        cache,
+        sealer,
+        &cfg.sandbox,
     );
     Ok(AppState {
         auth,
         utilities,
+        runner,
         executions_log: ExecutionLog::new(store.clone(), audit.clone()),
-        recorder: Recorder::start(store.clone(), RecorderConfig::default()),
+        recorder,
         audit,
         store,
         limits: cfg.limits.clone(),
@@ -99,6 +117,10 @@ impl Server {
             .await
             .with_context(|| format!("binding {}", cfg.server.listen))?;
         Ok(Self { listener, state })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     pub fn local_addr(&self) -> SocketAddr {

@@ -43,6 +43,14 @@ impl ExecRequest {
         }
     }
 
+    /// Compiles `code` without running it: the `Execution`'s `bytecode` is the result (a syntax
+    /// error is the user's error, as in a call).
+    pub fn compile_only(code: impl Into<Arc<str>>, limits: Limits) -> Self {
+        let mut req = Self::new(code, "", limits);
+        req.want_bytecode = true;
+        req
+    }
+
     pub fn with_params(mut self, params: serde_json::Map<String, serde_json::Value>) -> Self {
         self.params = params;
         self
@@ -61,6 +69,8 @@ struct Report {
 #[derive(Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 enum ReportKind {
+    /// A compile-only request: the bytecode is the result.
+    Compiled,
     Ok {
         result: serde_json::Value,
     },
@@ -230,6 +240,12 @@ fn run(
     };
     let bytecode = report.bytecode.and_then(|b| B64.decode(b).ok());
     let mut ending = match report.kind {
+        ReportKind::Compiled => Ending {
+            outcome: Outcome::Ok,
+            result: None,
+            error: None,
+            bytecode: None,
+        },
         ReportKind::Ok { result } => Ending {
             outcome: Outcome::Ok,
             result: Some(result),

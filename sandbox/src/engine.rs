@@ -116,6 +116,16 @@ pub(crate) fn compiled_module(
     let key = cache_key(engine, source_id);
     let path = dir.join(format!("{key}.cwasm"));
     let sum = dir.join(format!("{key}.sha256"));
+    // One builder at a time across processes (test binaries, service instances): the others
+    // wait and then find it built.
+    let lock_path = dir.join(format!("{key}.lock"));
+    let lock = std::fs::File::create(&lock_path).map_err(SandboxError::cache(&lock_path))?;
+    // SAFETY: flock on a descriptor this function owns; released when `lock` is dropped.
+    if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) } != 0 {
+        return Err(SandboxError::cache(&lock_path)(
+            std::io::Error::last_os_error(),
+        ));
+    }
     if !intact(&path, &sum) {
         tracing::info!(what, "compiling (once; the result is cached)");
         let started = std::time::Instant::now();
@@ -131,13 +141,29 @@ pub(crate) fn compiled_module(
     Ok(path)
 }
 
-/// Whether the file is there and matches the checksum written beside it.
+/// Whether the file is there and matches the checksum written beside it. Hashing hundreds of
+/// MB takes a while, so a file is hashed once per process (and again if it changes).
 fn intact(path: &Path, sum: &Path) -> bool {
+    use std::sync::Mutex;
+    type Seen = (std::path::PathBuf, u64, Option<std::time::SystemTime>);
+    static VERIFIED: Mutex<Vec<Seen>> = Mutex::new(Vec::new());
     let Ok(want) = std::fs::read_to_string(sum) else {
         return false;
     };
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    let seen: Seen = (path.to_owned(), meta.len(), meta.modified().ok());
+    if VERIFIED.lock().is_ok_and(|v| v.contains(&seen)) {
+        return true;
+    }
     match crate::fetch::sha256_file(path) {
-        Ok(have) if have == want.trim() => true,
+        Ok(have) if have == want.trim() => {
+            if let Ok(mut v) = VERIFIED.lock() {
+                v.push(seen);
+            }
+            true
+        }
         Ok(_) => {
             tracing::warn!(path = %path.display(), "cached module is corrupt; rebuilding it");
             false

@@ -75,9 +75,11 @@ impl WasmExecutor {
     /// a fraction of a second.
     pub async fn new(cfg: RuntimeConfig) -> Result<Self, SandboxError> {
         let c = cfg.clone();
-        let compiled = tokio::task::spawn_blocking(move || compile(&c))
-            .await
-            .map_err(|e| SandboxError::Engine(format!("preparing panicked: {e}")))??;
+        let compiled = tokio::task::spawn_blocking(move || {
+            compile(&c, &|step| tracing::info!("runtime: {step}"))
+        })
+        .await
+        .map_err(|e| SandboxError::Engine(format!("preparing panicked: {e}")))??;
         let workers = cfg.max_concurrency.max(1);
         let runner = match &cfg.isolation {
             Isolation::Threads => {
@@ -153,9 +155,20 @@ impl WasmExecutor {
     }
 }
 
+/// Fetches the runtime and compiles its snapshot into the cache, unless they are there already;
+/// returns the runtime's id. `WasmExecutor::new` does the same; this is for set-up scripts.
+pub fn prepare_runtime(
+    cfg: &RuntimeConfig,
+    progress: &dyn Fn(&str),
+) -> Result<String, SandboxError> {
+    let compiled = compile(cfg, progress)?;
+    progress(&format!("snapshot ready: {}", compiled.module.display()));
+    Ok(compiled.id)
+}
+
 /// Fetches the runtime and makes sure its snapshot is compiled in the cache.
-fn compile(cfg: &RuntimeConfig) -> Result<Compiled, SandboxError> {
-    let paths = fetch_runtime(cfg, &|step| tracing::info!("runtime: {step}"))?;
+fn compile(cfg: &RuntimeConfig, progress: &dyn Fn(&str)) -> Result<Compiled, SandboxError> {
+    let paths = fetch_runtime(cfg, progress)?;
     let engine = engine::call_engine(cfg, 2)?;
     let m = Manifest::pinned();
     // The snapshot depends on the runtime, the harness and the preloads.
@@ -165,6 +178,7 @@ fn compile(cfg: &RuntimeConfig) -> Result<Compiled, SandboxError> {
     id.update(cfg.preload.join(",").as_bytes());
     let id = format!("snapshot-{}", hex::encode(id.finalize()));
     let module = engine::compiled_module(&engine, cfg, &id, "the runtime snapshot", || {
+        progress("building the snapshot (once per runtime; a few minutes)");
         snapshot::build(&paths, &cfg.preload)
     })?;
     Ok(Compiled { paths, module, id })
@@ -173,7 +187,7 @@ fn compile(cfg: &RuntimeConfig) -> Result<Compiled, SandboxError> {
 fn load(
     cfg: &RuntimeConfig,
     paths: RuntimePaths,
-    module: &PathBuf,
+    module: &std::path::Path,
 ) -> Result<Prepared, SandboxError> {
     let slots = (cfg.max_concurrency * 2).max(4) as u32;
     let engine = engine::call_engine(cfg, slots)?;

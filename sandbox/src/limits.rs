@@ -84,7 +84,7 @@ impl Default for RuntimeConfig {
             cache_dir: default_cache_dir(),
             max_concurrency: cores,
             queue_depth: cores * 32,
-            preload: vec!["json".into()],
+            preload: vec!["json".into(), "numpy".into()],
             max_memory_bytes: 1024 * 1024 * 1024,
             epoch_tick: Duration::from_millis(10),
             python: PathBuf::from("python3"),

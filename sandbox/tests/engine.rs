@@ -19,12 +19,18 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
+/// The runtime cache the scripts prepared (scripts/lib.sh sets it), else the default.
+fn cache_dir() -> std::path::PathBuf {
+    std::env::var_os("ZONA_CACHE_DIR").map_or_else(zona_sandbox::default_cache_dir, Into::into)
+}
+
 fn executor() -> Arc<WasmExecutor> {
     static EX: OnceLock<Arc<WasmExecutor>> = OnceLock::new();
     EX.get_or_init(|| {
         let cfg = RuntimeConfig {
             max_concurrency: 4,
             queue_depth: 200,
+            cache_dir: cache_dir(),
             isolation: Isolation::Processes {
                 program: env!("CARGO_BIN_EXE_zona-sandbox-worker").into(),
                 args: vec![],
@@ -395,6 +401,7 @@ fn the_threads_isolation_runs_calls_too() {
     let ex = runtime()
         .block_on(WasmExecutor::new(RuntimeConfig {
             max_concurrency: 1,
+            cache_dir: cache_dir(),
             isolation: Isolation::Threads,
             ..RuntimeConfig::default()
         }))
@@ -411,4 +418,27 @@ fn the_threads_isolation_runs_calls_too() {
         .unwrap();
     assert_outcome(&e, Outcome::Ok);
     assert_eq!(e.result, Some(json!(2)));
+}
+
+#[test]
+fn compiling_only_returns_bytecode_and_syntax_errors() {
+    let e = runtime()
+        .block_on(executor().execute(
+            ExecRequest::compile_only(
+                "def f():\n    raise SystemExit('never run')\n",
+                Limits::default(),
+            ),
+            None,
+        ))
+        .unwrap();
+    assert_outcome(&e, Outcome::Ok);
+    assert!(e.bytecode.is_some_and(|b| !b.is_empty()));
+    let e = runtime()
+        .block_on(executor().execute(
+            ExecRequest::compile_only("def f(:\n", Limits::default()),
+            None,
+        ))
+        .unwrap();
+    assert_outcome(&e, Outcome::Error);
+    assert_eq!(e.error.unwrap().kind, "SyntaxError");
 }

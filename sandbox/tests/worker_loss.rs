@@ -35,6 +35,8 @@ fn a_lost_worker_is_replaced() {
     let ex = rt
         .block_on(WasmExecutor::new(RuntimeConfig {
             max_concurrency: 2,
+            cache_dir: std::env::var_os("ZONA_CACHE_DIR")
+                .map_or_else(zona_sandbox::default_cache_dir, Into::into),
             isolation: Isolation::Processes {
                 program: env!("CARGO_BIN_EXE_zona-sandbox-worker").into(),
                 args: vec![],

@@ -50,8 +50,37 @@ impl ApiError {
     }
 }
 
+/// An error as it goes out: status, envelope and headers.
+pub struct Rendered {
+    pub status: StatusCode,
+    pub body: ResponseModel<serde_json::Value>,
+    retry_after: Option<u64>,
+    www_auth: bool,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let Rendered {
+            status,
+            body,
+            retry_after,
+            www_auth,
+        } = self.render();
+        let mut resp = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if www_auth {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
+
+impl ApiError {
+    pub fn render(self) -> Rendered {
         let message = self.to_string();
         let mut retry_after = None;
         let mut www_auth = false;
@@ -61,6 +90,12 @@ impl IntoResponse for ApiError {
                     let mut b = ResponseModel::failure("VALIDATION_ERROR", message);
                     b.field = vec![field.to_owned()];
                     b.errorpath = field.to_owned();
+                    (StatusCode::BAD_REQUEST, "", b)
+                }
+                ServiceError::BadParam { param, .. } => {
+                    let mut b = ResponseModel::failure("BAD_PARAMETER", message);
+                    b.errorpath = format!("params.{param}");
+                    b.field = vec![param];
                     (StatusCode::BAD_REQUEST, "", b)
                 }
                 ServiceError::Denied(_) => (
@@ -151,15 +186,11 @@ impl IntoResponse for ApiError {
         if body.error.is_empty() {
             body.error = code.to_owned();
         }
-        let mut resp = (status, Json(body)).into_response();
-        if let Some(secs) = retry_after {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        Rendered {
+            status,
+            body,
+            retry_after,
+            www_auth,
         }
-        if www_auth {
-            resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        resp
     }
 }

@@ -52,7 +52,22 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
             },
         );
     }
-    let status = match (db_ok, cache_ok) {
+    // The engine: utilities can be managed without it, so preparing or failed is `degraded`.
+    let engine = state.runner.engine().status();
+    let engine_ok = engine == Ok(true);
+    checks.insert(
+        "execution_engine",
+        Check {
+            status: match &engine {
+                Ok(true) => "healthy",
+                Ok(false) => "preparing",
+                Err(_) => "unhealthy",
+            },
+            message: engine.err(),
+            latency_ms: 0.0,
+        },
+    );
+    let status = match (db_ok, cache_ok && engine_ok) {
         (false, _) => "unhealthy",
         (true, false) => "degraded",
         (true, true) => "healthy",

@@ -4,6 +4,7 @@ mod audit;
 mod caller;
 pub mod envelope;
 pub mod error;
+mod execute;
 mod executions;
 mod health;
 mod input;
@@ -15,6 +16,7 @@ mod versions;
 use crate::auth::Authenticator;
 use crate::config::LimitsConfig;
 use crate::service::audit::AuditLog;
+use crate::service::execute::Runner;
 use crate::service::executions::ExecutionLog;
 use crate::service::recorder::Recorder;
 use crate::service::utilities::Utilities;
@@ -35,6 +37,7 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub auth: Authenticator,
     pub utilities: Utilities,
+    pub runner: Runner,
     pub audit: AuditLog,
     pub executions_log: ExecutionLog,
     pub recorder: Arc<Recorder>,
@@ -42,6 +45,17 @@ pub struct AppState {
     pub limits: LimitsConfig,
     pub body_limit: usize,
     pub started: Instant,
+}
+
+impl AppState {
+    /// Waits until the execution engine is ready (or failed to start).
+    pub async fn wait_ready(&self) -> anyhow::Result<()> {
+        self.runner
+            .engine()
+            .wait_ready()
+            .await
+            .map_err(anyhow::Error::msg)
+    }
 }
 
 pub fn app(state: AppState) -> Router {
@@ -68,7 +82,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/audit/{tenant}", get(audit::list))
         .route("/executions/{tenant}", get(executions::list))
-        .route("/validate", post(validate::validate));
+        .route("/validate", post(validate::validate))
+        .route("/execute/{tenant}/{utility}", post(execute::execute));
     Router::new()
         .route("/health", get(health::health))
         .nest("/utils/v1", v1)

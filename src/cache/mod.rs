@@ -127,6 +127,11 @@ impl Cache {
         }
     }
 
+    /// False when `cache.l1_ttl_secs = 0`: every read loads.
+    pub fn enabled(&self) -> bool {
+        self.inner.enabled
+    }
+
     /// Returns the cached value or runs `load` once for all concurrent callers of this key.
     /// `load`'s errors are returned to those callers and not cached.
     pub async fn get_or_load<T, E, F>(

@@ -12,6 +12,9 @@ pub enum ServiceError {
         field: &'static str,
         message: String,
     },
+    /// A call's argument does not match the utility's `input_params`: 400, naming it.
+    #[error("{message}")]
+    BadParam { param: String, message: String },
     #[error(transparent)]
     Denied(#[from] Denied),
     #[error("{0}")]

@@ -3,7 +3,9 @@
 
 pub mod audit;
 pub mod code;
+pub mod engine;
 mod error;
+pub mod execute;
 pub mod executions;
 pub mod recorder;
 pub mod utilities;

@@ -162,7 +162,11 @@ impl Utilities {
         }
     }
 
-    fn open_code(&self, tenant: &TenantCode, sealed: &[u8]) -> Result<String, ServiceError> {
+    pub(crate) fn open_code(
+        &self,
+        tenant: &TenantCode,
+        sealed: &[u8],
+    ) -> Result<String, ServiceError> {
         let plain = self
             .sealer
             .open(tenant.as_str(), sealed)
@@ -443,13 +447,13 @@ impl Utilities {
         Ok(UtilityView::new(tenant.as_str(), &rec, Some(code)))
     }
 
-    /// The utility and its plaintext code, for execution; RBAC `Execute`.
+    /// The utility (its code still sealed), for execution; RBAC `Execute`.
     pub async fn for_execution(
         &self,
         ctx: &Ctx,
         tenant: &TenantCode,
         sel: Selector,
-    ) -> Result<(UtilityRecord, String), ServiceError> {
+    ) -> Result<UtilityRecord, ServiceError> {
         let rec = self.load(tenant, &sel).await?;
         let owner = rec.as_ref().map(|r| r.draft.userid);
         let resource = format!("utility:{}", selector_label(&sel));
@@ -460,8 +464,7 @@ impl Utilities {
             Some(r) if r.draft.status != Status::Inactive => r,
             _ => return Err(not_found(&sel)),
         };
-        let code = self.open_code(tenant, &rec.draft.code)?;
-        Ok((rec, code))
+        Ok(rec)
     }
 
     pub async fn list(

@@ -50,6 +50,7 @@ async fn missing_forged_and_expired_tokens_get_401() {
 #[tokio::test]
 async fn health_is_public() {
     let app = TestApp::spawn().await;
+    app.engine_ready().await;
     let r = app.health().await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["status"], "healthy");

@@ -46,6 +46,20 @@ impl Reply {
         self
     }
 
+    /// A run that started: 200, its outcome, and `success` only when it is `ok`.
+    #[track_caller]
+    pub fn expect_outcome(&self, outcome: &str) -> &Self {
+        assert_eq!(self.status.as_u16(), 200, "body: {}", self.body);
+        assert_eq!(self.body["data"]["outcome"], outcome, "body: {}", self.body);
+        assert_eq!(
+            self.body["success"],
+            json!(outcome == "ok"),
+            "body: {}",
+            self.body
+        );
+        self
+    }
+
     pub fn data(&self) -> &Value {
         &self.body["data"]
     }
@@ -73,6 +87,12 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
     cfg.server.listen = "127.0.0.1:0".parse().unwrap();
     cfg.storage.data_dir = data_dir.to_owned();
     cfg.validation.policies_dir = repo_path("policies");
+    // Workers are the service's own binary; one is enough for most tests (the 2 cores are
+    // shared by the test threads).
+    cfg.sandbox.worker_program = Some(env!("CARGO_BIN_EXE_zona-utils").into());
+    cfg.sandbox.workers = 1;
+    // The runtime cache the scripts prepared (scripts/lib.sh sets it).
+    cfg.sandbox.cache_dir = std::env::var_os("ZONA_CACHE_DIR").map(Into::into);
     cfg
 }
 
@@ -332,6 +352,95 @@ impl TestApp {
                 .json(body),
         )
         .await
+    }
+
+    /// POST /utils/v1/execute/{tenant}/{utility}{query} with `args` as the JSON body.
+    pub async fn execute(
+        &self,
+        token: &str,
+        tenant: &str,
+        utility: &str,
+        query: &str,
+        args: &Value,
+    ) -> Reply {
+        let path = format!("/utils/v1/execute/{tenant}/{utility}{query}");
+        self.send(
+            self.client
+                .post(self.url(&path))
+                .bearer_auth(token)
+                .json(args),
+        )
+        .await
+    }
+
+    /// POST /utils/v1/execute with a raw body and content type.
+    pub async fn send_raw_execute(
+        &self,
+        token: &str,
+        tenant: &str,
+        utility: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Reply {
+        let path = format!("/utils/v1/execute/{tenant}/{utility}");
+        self.send(
+            self.client
+                .post(self.url(&path))
+                .bearer_auth(token)
+                .header("content-type", content_type)
+                .body(body.to_owned()),
+        )
+        .await
+    }
+
+    /// The same with `Accept: text/event-stream`: the raw response, to read as it streams.
+    pub async fn execute_stream(
+        &self,
+        token: &str,
+        tenant: &str,
+        utility: &str,
+        args: &Value,
+    ) -> reqwest::Response {
+        let path = format!("/utils/v1/execute/{tenant}/{utility}");
+        self.client
+            .post(self.url(&path))
+            .bearer_auth(token)
+            .header("accept", "text/event-stream")
+            .json(args)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// GET /utils/v1/executions/{tenant}{query}.
+    pub async fn executions(&self, token: &str, tenant: &str, query: &str) -> Reply {
+        let path = format!("/utils/v1/executions/{tenant}{query}");
+        self.send(self.client.get(self.url(&path)).bearer_auth(token))
+            .await
+    }
+
+    /// Waits until the execution engine is ready (the first run of the suite prepares it).
+    pub async fn engine_ready(&self) {
+        let r = self
+            .wait_for_health_check("execution_engine", "healthy")
+            .await;
+        assert_eq!(
+            r.body["checks"]["execution_engine"]["status"], "healthy",
+            "{}",
+            r.body
+        );
+    }
+
+    async fn wait_for_health_check(&self, check: &str, status: &str) -> Reply {
+        let deadline = std::time::Instant::now() + Duration::from_secs(900);
+        loop {
+            let r = self.health().await;
+            let s = &r.body["checks"][check]["status"];
+            if s == status || s == "unhealthy" || std::time::Instant::now() > deadline {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     // --- conveniences built on the endpoints ---

@@ -2,6 +2,7 @@
 
 mod audit;
 mod auth;
+mod execute;
 mod faults;
 mod helpers;
 mod persistence;
