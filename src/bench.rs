@@ -15,8 +15,12 @@ pub struct BenchArgs {
     /// Seconds each measurement runs
     #[arg(long, default_value_t = 5.0)]
     pub seconds: f64,
-    /// Workloads to run: trivial, json, numpy
-    #[arg(long, value_delimiter = ',', default_value = "trivial,json,numpy")]
+    /// Workloads to run: trivial, json, numpy, pandas
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "trivial,json,numpy,pandas"
+    )]
     pub workloads: Vec<String>,
     /// Also run every workload on threads of one process (for the comparison)
     #[arg(long)]
@@ -57,6 +61,11 @@ pub fn workloads() -> Vec<Workload> {
             name: "numpy",
             code: "import numpy as np\n\ndef numpy_stats(data, filter=None):\n    a = np.array(data, dtype=float)\n    return {'mean': float(a.mean()), 'std': float(a.std()), 'p90': float(np.percentile(a, 90))}\n",
             params: json!({"data": (0..1000).map(|i| (i * 37 % 101) as f64).collect::<Vec<_>>()}),
+        },
+        Workload {
+            name: "pandas",
+            code: "import pandas as pd\n\ndef pandas_groups(data, filter=None):\n    df = pd.DataFrame(data)\n    g = df.groupby('group')['value'].agg(['count', 'mean'])\n    return {k: [int(r['count']), float(r['mean'])] for k, r in g.iterrows()}\n",
+            params: json!({"data": (0..200).map(|i| json!({"group": format!("g{}", i % 5), "value": i})).collect::<Vec<_>>()}),
         },
     ]
 }
@@ -185,6 +194,21 @@ async fn native_rows(args: &BenchArgs, python: &std::path::Path) -> anyhow::Resu
             "import sys, types\nh = types.ModuleType('_host')\nh.call = lambda b: sys.__stdout__.write(b.decode())\nsys.modules['_host'] = h\nns = {{}}\nexec(compile({harness:?}, '<zona-harness>', 'exec'), ns)\nns['call']({:?})\n",
             request.to_string()
         );
+        let probe = tokio::process::Command::new(python)
+            .args(["-I", "-c", &program])
+            .output()
+            .await?;
+        if !String::from_utf8_lossy(&probe.stdout).contains("\"ok\"") {
+            println!(
+                "| native python3 per call, {} | 1 | n/a | n/a | n/a | 0 (fails there: {}) |",
+                w.name,
+                String::from_utf8_lossy(&probe.stdout)
+                    .chars()
+                    .take(80)
+                    .collect::<String>()
+            );
+            continue;
+        }
         let program = Arc::new(program);
         let python = Arc::new(python.to_owned());
         let s = measure(1, args.seconds, move || {

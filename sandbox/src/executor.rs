@@ -7,7 +7,7 @@ use crate::engine::{self, EpochTicker};
 use crate::error::SandboxError;
 use crate::fetch::{RuntimePaths, fetch_runtime};
 use crate::limits::{Isolation, Limits, MAX_WALL_TIME, RuntimeConfig};
-use crate::manifest::{HARNESS, Manifest};
+use crate::manifest::{HARNESS, Manifest, WARMUP};
 use crate::outcome::Execution;
 use crate::output::{OutputChunk, Sink};
 use crate::snapshot;
@@ -175,6 +175,7 @@ fn compile(cfg: &RuntimeConfig, progress: &dyn Fn(&str)) -> Result<Compiled, San
     let mut id = Sha256::new();
     id.update(m.digest());
     id.update(HARNESS);
+    id.update(WARMUP);
     id.update(cfg.preload.join(",").as_bytes());
     let id = format!("snapshot-{}", hex::encode(id.finalize()));
     let module = engine::compiled_module(&engine, cfg, &id, "the runtime snapshot", || {

@@ -20,6 +20,8 @@ pub use call::ExecRequest;
 pub use error::SandboxError;
 pub use executor::{Executor, WasmExecutor, prepare_runtime};
 pub use fetch::{RuntimePaths, fetch_runtime};
-pub use limits::{Isolation, Limits, MAX_WALL_TIME, RuntimeConfig, default_cache_dir};
+pub use limits::{
+    DEFAULT_PRELOAD, Isolation, Limits, MAX_WALL_TIME, RuntimeConfig, default_cache_dir,
+};
 pub use outcome::{Execution, GuestError, Outcome};
 pub use output::OutputChunk;

@@ -54,6 +54,31 @@ pub enum Isolation {
     Threads,
 }
 
+/// Imported into the snapshot (and warmed up by `python-runtime/warmup.py`): calls that use
+/// them skip the import. pandas alone would cost about a second per call otherwise.
+pub const DEFAULT_PRELOAD: &[&str] = &[
+    "json",
+    "re",
+    "datetime",
+    "decimal",
+    "statistics",
+    "csv",
+    "io",
+    "hashlib",
+    "base64",
+    "collections",
+    "itertools",
+    "functools",
+    "math",
+    "random",
+    "string",
+    "uuid",
+    "numpy",
+    "numpy.ma",
+    "numpy.rec",
+    "pandas",
+];
+
 /// Per engine.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RuntimeConfig {
@@ -84,7 +109,28 @@ impl Default for RuntimeConfig {
             cache_dir: default_cache_dir(),
             max_concurrency: cores,
             queue_depth: cores * 32,
-            preload: vec!["json".into(), "numpy".into()],
+            preload: vec![
+                "json".into(),
+                "re".into(),
+                "datetime".into(),
+                "decimal".into(),
+                "statistics".into(),
+                "csv".into(),
+                "io".into(),
+                "hashlib".into(),
+                "base64".into(),
+                "collections".into(),
+                "itertools".into(),
+                "functools".into(),
+                "math".into(),
+                "random".into(),
+                "string".into(),
+                "uuid".into(),
+                "numpy".into(),
+                "numpy.ma".into(),
+                "numpy.rec".into(),
+                "pandas".into(),
+            ],
             max_memory_bytes: 1024 * 1024 * 1024,
             epoch_tick: Duration::from_millis(10),
             python: PathBuf::from("python3"),

@@ -6,6 +6,8 @@ use sha2::{Digest, Sha256};
 const MANIFEST: &str = include_str!("../../python-runtime/manifest.toml");
 /// The in-guest harness, loaded as the module `_zona` before the snapshot.
 pub const HARNESS: &str = include_str!("../../python-runtime/harness.py");
+/// Run once before the snapshot, so that calls start warm.
+pub const WARMUP: &str = include_str!("../../python-runtime/warmup.py");
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Manifest {

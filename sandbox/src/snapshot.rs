@@ -4,23 +4,27 @@
 use crate::error::SandboxError;
 use crate::fetch::RuntimePaths;
 use crate::guest::{self, GuestClock, GuestState, Limiter};
-use crate::manifest::HARNESS;
+use crate::manifest::{HARNESS, WARMUP};
 use crate::output::{Capture, Which};
 use wasmtime::{Engine, Instance, Module, Store};
 use wasmtime_wizer::{WasmtimeWizer, Wizer};
 
 const READY: &str = r#"{"status":"ready"}"#;
 
-/// The setup turn: load the harness as the module `_zona`, import the preloads, report ready.
+/// The setup turn: load the harness as the module `_zona`, import the preloads, warm them up,
+/// then move every object into the collector's permanent generation (`gc.freeze`): a call's
+/// collections then walk only what the call made, which costs less and dirties fewer pages.
 pub(crate) fn setup_source(preload: &[String]) -> String {
     let harness = serde_json::to_string(HARNESS).expect("a string serialises");
     let preload = serde_json::to_string(preload).expect("strings serialise");
+    let warmup = serde_json::to_string(WARMUP).expect("a string serialises");
     format!(
         "import sys as _s, types as _t\n\
          _m = _t.ModuleType('_zona')\n\
          exec(compile({harness}, '<zona-harness>', 'exec'), _m.__dict__)\n\
          _s.modules['_zona'] = _m\n\
          for _n in {preload}: __import__(_n)\n\
+         exec(compile({warmup}, '<zona-warmup>', 'exec'), {{}})\n\
          del _s, _t, _m, _n\n\
          import gc as _gc\n\
          _gc.collect()\n\
@@ -100,6 +104,10 @@ pub(crate) fn build(paths: &RuntimePaths, preload: &[String]) -> Result<Vec<u8>,
             String::from_utf8_lossy(&report),
             stderr.take().0
         )));
+    }
+    let (noise, _) = stderr.take();
+    if !noise.is_empty() {
+        tracing::warn!(stderr = %noise, "the snapshot's setup turn wrote to stderr");
     }
     let snapshot = futures::executor::block_on(wizer.snapshot(
         &cx,

@@ -70,7 +70,7 @@ pub struct Rule {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
-    #[error("reading policy file {path}: {source}")]
+    #[error("reading policy file {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
