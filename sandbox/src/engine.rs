@@ -197,3 +197,24 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SandboxError> {
 pub(crate) fn read_wasm(path: &Path) -> Result<Vec<u8>, SandboxError> {
     std::fs::read(path).map_err(SandboxError::cache(path))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cached_module_is_trusted_only_while_it_matches_its_checksum() {
+        let dir = std::env::temp_dir().join(format!("zona-engine-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (path, sum) = (dir.join("m.cwasm"), dir.join("m.sha256"));
+        assert!(!intact(&path, &sum), "missing");
+        std::fs::write(&path, b"compiled bytes").unwrap();
+        std::fs::write(&sum, hex::encode(Sha256::digest(b"compiled bytes"))).unwrap();
+        assert!(intact(&path, &sum));
+        // Same length, other bytes, a later mtime: corrupt, so rebuilt rather than loaded.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, b"corrupt! bytes").unwrap();
+        assert!(!intact(&path, &sum));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -150,3 +150,27 @@ pub fn fetch_runtime(
     progress(&format!("runtime ready in {}", dir.display()));
     Ok(paths(&dir, &m))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_does_not_match_its_pin_is_named() {
+        let dir = std::env::temp_dir().join(format!("zona-fetch-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("python-stdlib.zip");
+        std::fs::write(&f, b"not the pinned bytes").unwrap();
+        let pinned = "a7b8f7cbd4799ac8c81223cbc47f8cea503adac934a04826778b66e5a5e9b847";
+        let err = verify(&f, "python-stdlib.zip", pinned).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, SandboxError::HashMismatch { .. }));
+        assert!(
+            msg.contains("python-stdlib.zip") && msg.contains(pinned),
+            "{msg}"
+        );
+        let actual = hex::encode(Sha256::digest(b"not the pinned bytes"));
+        assert!(verify(&f, "python-stdlib.zip", &actual).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
