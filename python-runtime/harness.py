@@ -70,6 +70,10 @@ def call(request):
     req = json.loads(request)
     # A snapshot fixes the state of every generator at the moment it was taken: reseed per call.
     random.seed(req["seed"])
+    np_random = sys.modules.get("numpy.random")
+    if np_random is not None:  # preloaded: its global generator was frozen with the snapshot
+        seed = req["seed"]
+        np_random.seed([seed & 0xFFFFFFFF, (seed >> 32) & 0xFFFFFFFF])
     code = req["code"]
     module = types.ModuleType("__utility__")
     module.__dict__["__builtins__"] = builtins

@@ -24,6 +24,8 @@ use tokio::sync::mpsc::UnboundedSender;
 pub trait Executor: Send + Sync {
     /// Runs one call. What the utility does (raise, time out...) is the `Execution`'s outcome;
     /// `Err` is for a refused call (busy, a limit above the ceiling) or a host-side failure.
+    /// With a sink, `OutputChunk::Started` goes first, once the call is admitted, then the
+    /// output as it is written.
     async fn execute(
         &self,
         req: ExecRequest,
@@ -215,6 +217,9 @@ impl Executor for WasmExecutor {
     ) -> Result<Execution, SandboxError> {
         self.check(&req.limits)?;
         let permit = self.admit().await?;
+        if let Some(tx) = &sink {
+            let _ = tx.send(OutputChunk::Started);
+        }
         // The call runs to its end in a task of its own even if the caller stops waiting, so
         // that a worker is never abandoned mid-call.
         match &self.runner {

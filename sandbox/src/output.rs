@@ -8,9 +8,12 @@ use std::task::{Context, Poll};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
 
-/// A piece of output, in the order the guest wrote it.
+/// What a streaming caller receives, in order: `Started` once the call has a slot (so that a
+/// refused call can still be answered with a status of its own), then the output as the guest
+/// wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutputChunk {
+    Started,
     Stdout(Bytes),
     Stderr(Bytes),
 }

@@ -249,9 +249,14 @@ fn output_limit_pair() {
     assert_outcome(&e, Outcome::OutputLimit);
     assert!(e.stdout_truncated);
     assert_eq!(e.stdout.len(), 10_000, "what fits is kept");
+    let e = run_with(code, json!({"n": 50, "err": true}), limits.clone());
+    assert_outcome(&e, Outcome::Ok);
+    assert_eq!(e.stderr.len(), 5_000);
+    assert!(!e.stderr_truncated);
     let e = run_with(code, json!({"n": 500, "err": true}), limits);
     assert_outcome(&e, Outcome::OutputLimit);
     assert!(e.stderr_truncated);
+    assert_eq!(e.stderr.len(), 10_000, "what fits is kept");
     assert_healthy();
 }
 
@@ -319,6 +324,14 @@ fn random_is_reseeded_per_call() {
 }
 
 #[test]
+fn numpy_global_random_is_reseeded_per_call() {
+    let code = "import numpy as np\ndef f():\n    return float(np.random.rand())\n";
+    let a = run(code, json!({})).result.unwrap();
+    let b = run(code, json!({})).result.unwrap();
+    assert_ne!(a, b);
+}
+
+#[test]
 fn output_streams_while_the_call_runs() {
     let ex = executor();
     let code = "import time\ndef f():\n    print('first', flush=True)\n    t = time.monotonic()\n    while time.monotonic() - t < 0.5:\n        pass\n    print('second')\n    return 1\n";
@@ -327,11 +340,14 @@ fn output_streams_while_the_call_runs() {
         ex.execute(request(code, json!({}), Limits::default()), Some(tx))
             .await
     });
-    let first = runtime()
-        .block_on(async { tokio::time::timeout(Duration::from_secs(30), rx.recv()).await })
-        .expect("a chunk arrives")
-        .expect("the channel is open");
-    assert_eq!(first, OutputChunk::Stdout("first\n".into()));
+    let mut next = || {
+        runtime()
+            .block_on(async { tokio::time::timeout(Duration::from_secs(30), rx.recv()).await })
+            .expect("a chunk arrives")
+            .expect("the channel is open")
+    };
+    assert_eq!(next(), OutputChunk::Started);
+    assert_eq!(next(), OutputChunk::Stdout("first\n".into()));
     assert!(
         !call.is_finished(),
         "the first chunk came before the call ended"

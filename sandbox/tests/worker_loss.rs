@@ -71,4 +71,44 @@ fn a_lost_worker_is_replaced() {
         after.iter().all(|p| !before.contains(p)),
         "{before:?} -> {after:?}"
     );
+
+    // A worker lost in the middle of a call: that call, and only it, ends as `internal`.
+    let busy = ExecRequest::new(
+        "import time\ndef f():\n    end = time.monotonic() + 20\n    while time.monotonic() < end:\n        pass\n",
+        "f",
+        Limits {
+            wall_time: Duration::from_secs(30),
+            fuel: u64::MAX / 2,
+            ..Limits::default()
+        },
+    );
+    let ex = std::sync::Arc::new(ex);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let call = rt.spawn({
+        let ex = ex.clone();
+        async move { ex.execute(busy, Some(tx)).await }
+    });
+    // Started: the call is on a worker. Give it a moment to be inside the guest, then kill.
+    let started = rt.block_on(rx.recv());
+    assert_eq!(started, Some(zona_sandbox::OutputChunk::Started));
+    std::thread::sleep(Duration::from_millis(300));
+    for pid in worker_pids() {
+        // SAFETY: as above.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let e = rt
+        .block_on(call)
+        .unwrap()
+        .expect("the call ends with an outcome");
+    assert_eq!(e.outcome, Outcome::Internal, "{:?}", e.error);
+    assert_eq!(e.error.unwrap().kind, "WorkerLost");
+    let mut recovered = false;
+    for _ in 0..50 {
+        if run(&rt, &ex).outcome == Outcome::Ok {
+            recovered = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(recovered, "the pool recovered after a loss mid-call");
 }

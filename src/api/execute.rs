@@ -9,7 +9,7 @@ use super::AppState;
 use super::caller::Caller;
 use super::envelope::ResponseModel;
 use super::error::ApiError;
-use super::input::{ApiQuery, tenant};
+use super::input::{ApiBytes, ApiQuery, tenant};
 use crate::service::execute::{RunOptions, RunView};
 use crate::service::utilities::Selector;
 use axum::Json;
@@ -81,7 +81,7 @@ pub async fn execute(
     Path((tenant_raw, utility)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<ExecQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     let tenant = tenant(&tenant_raw)?;
     let sel = match utility.parse::<i64>() {
@@ -112,21 +112,35 @@ pub async fn execute(
         return Ok(Json(envelope(view)).into_response());
     }
 
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let run = tokio::spawn(prepared.run(Some(tx)));
-    let output = tokio_stream_from(rx).map(|chunk| {
-        let (name, bytes) = match chunk {
-            OutputChunk::Stdout(b) => ("stdout", b),
-            OutputChunk::Stderr(b) => ("stderr", b),
-        };
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        Ok::<_, std::convert::Infallible>(
-            Event::default()
-                .event(name)
-                .json_data(serde_json::json!({ "text": text }))
-                .unwrap_or_default(),
-        )
-    });
+    // Until the call has a slot, a refusal (a full queue, an engine not ready) is still an
+    // answer with a status of its own, such as 429 with Retry-After; once admitted (`Started`
+    // comes first), stream. The channel closes without `Started` only when the run ended.
+    let first = rx.recv().await;
+    let run = match first {
+        Some(_) => futures::future::Either::Left(run),
+        None => match run.await {
+            Ok(Err(e)) => return Err(e.into()),
+            ended => futures::future::Either::Right(std::future::ready(ended)),
+        },
+    };
+    let output = futures::stream::iter(first)
+        .chain(tokio_stream_from(rx))
+        .filter_map(|chunk| async move {
+            let (name, bytes) = match chunk {
+                OutputChunk::Started => return None,
+                OutputChunk::Stdout(b) => ("stdout", b),
+                OutputChunk::Stderr(b) => ("stderr", b),
+            };
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            Some(Ok::<_, std::convert::Infallible>(
+                Event::default()
+                    .event(name)
+                    .json_data(serde_json::json!({ "text": text }))
+                    .unwrap_or_default(),
+            ))
+        });
     // The sink closes when the run ends; then the result.
     let result = futures::stream::once(async move {
         let body = match run.await {

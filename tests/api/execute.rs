@@ -43,7 +43,12 @@ async fn wait_record(app: &TestApp, token: &str, tenant: &str, execution_id: &st
 
 #[tokio::test]
 async fn runs_a_utility_by_name_and_by_id_and_records_it() {
-    let app = ready_app().await;
+    runs_a_utility_by_name_and_by_id_and_records_it_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs).
+pub async fn runs_a_utility_by_name_and_by_id_and_records_it_on(app: TestApp) {
+    app.engine_ready().await;
     let t = app.token("acme", 7, Role::Creator);
     let code = "def shout(data, filter=None):\n    print('shouting', len(data))\n    return {'text': data.upper(), 'filter': filter}\n";
     let id = create(&app, &t, "shout", code, None).await;
@@ -289,7 +294,7 @@ async fn configured_limits_apply_to_every_call() {
 async fn output_streams_before_the_call_ends() {
     let app = ready_app().await;
     let t = app.token("acme", 7, Role::User);
-    let code = "import time\ndef slow(data, filter=None):\n    print('first', flush=True)\n    end = time.monotonic() + 1.0\n    while time.monotonic() < end:\n        pass\n    print('second')\n    return 'done'\n";
+    let code = "import logging, time\ndef slow(data, filter=None):\n    print('first', flush=True)\n    logging.warning('careful')\n    end = time.monotonic() + 1.0\n    while time.monotonic() < end:\n        pass\n    print('second')\n    return 'done'\n";
     create(&app, &t, "slow", code, None).await;
     let started = std::time::Instant::now();
     let mut resp = app
@@ -317,7 +322,7 @@ async fn output_streams_before_the_call_ends() {
         .lines()
         .filter_map(|l| l.strip_prefix("event: "))
         .collect();
-    assert_eq!(events, ["stdout", "stdout", "result"], "{text}");
+    assert_eq!(events, ["stdout", "stderr", "stdout", "result"], "{text}");
     let result = text
         .split("event: result\ndata: ")
         .nth(1)
@@ -326,6 +331,7 @@ async fn output_streams_before_the_call_ends() {
     let result: Value = serde_json::from_str(result).unwrap();
     assert_eq!(result["data"]["result"], "done");
     assert_eq!(result["data"]["stdout"], "first\nsecond\n");
+    assert_eq!(result["data"]["stderr"], "WARNING:root:careful\n");
 }
 
 #[tokio::test]
@@ -351,6 +357,32 @@ async fn a_full_queue_answers_429_with_retry_after() {
         r.expect(429);
         assert!(r.headers.contains_key("retry-after"));
         assert_eq!(r.body["error"], "BUSY");
+    }
+
+    // Streaming calls are refused the same way, before any stream starts.
+    let calls = (0..5).map(|_| async {
+        let resp = app.execute_stream(&t, "acme", "nap", &args).await;
+        let status = resp.status().as_u16();
+        let retry_after = resp.headers().contains_key("retry-after");
+        let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
+        (status, retry_after, ct, resp.text().await.unwrap())
+    });
+    let replies = futures::future::join_all(calls).await;
+    let streamed = replies.iter().filter(|r| r.0 == 200).count();
+    let busy: Vec<_> = replies.iter().filter(|r| r.0 == 429).collect();
+    assert!(streamed >= 2, "{replies:?}");
+    assert!(!busy.is_empty(), "{replies:?}");
+    for (_, retry_after, ct, body) in busy {
+        assert!(retry_after);
+        assert!(ct.starts_with("application/json"), "{ct}");
+        let body: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["error"], "BUSY");
+    }
+    for (status, _, ct, body) in &replies {
+        if *status == 200 {
+            assert!(ct.starts_with("text/event-stream"), "{ct}");
+            assert!(body.contains("event: result"), "{body}");
+        }
     }
 }
 
@@ -410,7 +442,13 @@ async fn a_deleted_utility_cannot_run() {
 
 #[tokio::test]
 async fn an_update_runs_the_new_code_at_once() {
-    let app = ready_app().await;
+    an_update_runs_the_new_code_at_once_on(TestApp::spawn().await).await
+}
+
+/// Also run on the production shape (production.rs), where the bytecode of a version is shared
+/// through Redis.
+pub async fn an_update_runs_the_new_code_at_once_on(app: TestApp) {
+    app.engine_ready().await;
     let t = app.token("acme", 7, Role::User);
     let id = create(
         &app,
@@ -437,4 +475,114 @@ async fn an_update_runs_the_new_code_at_once() {
         .await;
     assert_eq!(r.data()["result"], 2);
     assert_eq!(r.data()["version"], 2);
+}
+
+#[tokio::test]
+async fn executions_are_listed_with_filters_scoped_by_role_and_kept_over_a_clean_stop() {
+    let app = ready_app().await;
+    let alice = app.token("acme", 7, Role::User);
+    let bob = app.token("acme", 8, Role::User);
+    let admin = app.token("acme", 1, Role::Admin);
+    let echo = create(
+        &app,
+        &alice,
+        "echo",
+        "def echo(data, filter=None):\n    if data == 'boom':\n        raise ValueError(data)\n    return data\n",
+        None,
+    )
+    .await;
+    let start = zona_utils::domain::now_millis();
+    // Alice: 6 runs (one fails); Bob: 2 runs of his own utility.
+    for data in ["a", "b", "c", "d", "e", "boom"] {
+        app.execute(&alice, "acme", "echo", "", &json!({"data": data}))
+            .await;
+    }
+    create(
+        &app,
+        &bob,
+        "bobs",
+        "def bobs(data, filter=None):\n    return 0\n",
+        None,
+    )
+    .await;
+    for _ in 0..2 {
+        app.execute(&bob, "acme", "bobs", "", &json!({"data": ""}))
+            .await
+            .expect(200);
+    }
+    // A clean stop right after the calls: every acknowledged run is in the record after it.
+    let app = app.restart().await;
+    let all = app.executions(&admin, "acme", "").await;
+    all.expect(200);
+    assert_eq!(all.body["count"], 8, "{}", all.body);
+
+    // A user sees their own runs only, and asking for another's is refused.
+    let mine = app.executions(&alice, "acme", "").await;
+    assert_eq!(mine.body["count"], 6);
+    assert!(
+        mine.data()
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["userid"] == 7)
+    );
+    app.executions(&alice, "acme", "?user=8").await.expect(403);
+    app.executions(&alice, "globex", "").await.expect(403);
+    // An admin filters by user, utility, status and time.
+    assert_eq!(
+        app.executions(&admin, "acme", "?user=8").await.body["count"],
+        2
+    );
+    let failed = app
+        .executions(&admin, "acme", &format!("?utility={echo}&status=failed"))
+        .await;
+    assert_eq!(failed.body["count"], 1);
+    assert_eq!(failed.data()[0]["outcome"], "error");
+    assert!(
+        failed.data()[0]["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("boom")
+    );
+    let later = app
+        .executions(
+            &admin,
+            "acme",
+            &format!("?from={}", zona_utils::domain::now_millis() + 60_000),
+        )
+        .await;
+    assert_eq!(later.body["count"], 0);
+    let earlier = app
+        .executions(&admin, "acme", &format!("?to={}", start - 1))
+        .await;
+    assert_eq!(earlier.body["count"], 0);
+    // Pages: newest first, by cursor and by offset, with no overlap.
+    let p1 = app.executions(&admin, "acme", "?limit=3").await;
+    assert_eq!(p1.data().as_array().unwrap().len(), 3);
+    let cursor = p1.body["next_cursor"].as_str().unwrap();
+    let p2 = app
+        .executions(&admin, "acme", &format!("?limit=3&cursor={cursor}"))
+        .await;
+    let by_offset = app.executions(&admin, "acme", "?limit=3&offset=3").await;
+    assert_eq!(p2.data(), by_offset.data());
+    let ids: std::collections::HashSet<_> = p1
+        .data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(p2.data().as_array().unwrap())
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 6);
+    let times: Vec<i64> = all
+        .data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["createddate"].as_i64().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    app.executions(&admin, "acme", "?status=weird")
+        .await
+        .expect(400);
 }

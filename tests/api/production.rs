@@ -2,7 +2,7 @@
 //! Redis cache (shared test servers, a database and key prefix per test).
 
 use crate::helpers::TestApp;
-use crate::{audit, persistence, rbac, utilities, versions};
+use crate::{audit, execute, persistence, rbac, utilities, versions};
 use serde_json::json;
 use zona_utils::domain::Role;
 
@@ -33,6 +33,8 @@ on_production!(
     versions_follow_rbac => versions::versions_follow_rbac_on,
     every_change_and_every_denial_is_recorded => audit::every_change_and_every_denial_is_recorded_on,
     data_and_tokens_survive_a_restart => persistence::data_and_tokens_survive_a_restart_on,
+    runs_a_utility_by_name_and_by_id_and_records_it => execute::runs_a_utility_by_name_and_by_id_and_records_it_on,
+    an_update_runs_the_new_code_at_once => execute::an_update_runs_the_new_code_at_once_on,
 );
 
 #[tokio::test]

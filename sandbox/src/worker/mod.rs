@@ -126,6 +126,8 @@ fn serve(input: &mut impl Read, out: &Out) -> Result<(), String> {
         let msg = match chunk {
             OutputChunk::Stdout(b) => Up::Stdout(b.to_vec()),
             OutputChunk::Stderr(b) => Up::Stderr(b.to_vec()),
+            // The parent announces the start itself, when it hands the call to a worker.
+            OutputChunk::Started => return,
         };
         // A parent that stopped reading is gone; the call ends with the next frame's failure.
         let _ = send(&chunks, &msg);
