@@ -9,6 +9,8 @@ need_rust
 need_python
 need_redis
 need_secantusdb
+# The RS256 tests make their key pairs with openssl, as an operator would.
+apt_install openssl openssl
 
 log "building"
 cargo build --workspace --all-targets

@@ -391,12 +391,19 @@ pub struct Overrides {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    // Not a `source`: figment's message already says all, and `{:#}` would say it twice.
     #[error("configuration: {0}")]
-    Parse(#[from] Box<figment::Error>),
+    Parse(Box<figment::Error>),
     #[error("configuration file {0} does not exist")]
     MissingFile(PathBuf),
     #[error("configuration key {key}: {reason}")]
     Invalid { key: &'static str, reason: String },
+}
+
+impl From<Box<figment::Error>> for ConfigError {
+    fn from(e: Box<figment::Error>) -> Self {
+        Self::Parse(e)
+    }
 }
 
 const SECTIONS: &[&str] = &[

@@ -137,8 +137,10 @@ impl ApiError {
                         ResponseModel::failure("", message),
                     )
                 }
-                ServiceError::Unavailable(cause) => {
-                    tracing::warn!(%cause, "dependency unavailable");
+                ServiceError::Unavailable { cause, .. } => {
+                    if let Some(cause) = cause {
+                        tracing::warn!(%cause, request_id = %request_id::current(), "dependency unavailable");
+                    }
                     (
                         StatusCode::SERVICE_UNAVAILABLE,
                         "UNAVAILABLE",

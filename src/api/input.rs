@@ -22,6 +22,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// The raw body (for endpoints whose body is optional), with the envelope on rejection: over
+/// the size limit is 413 like everywhere else.
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        axum::body::Bytes::from_request(req, state)
+            .await
+            .map(Self)
+            .map_err(|r| ApiError::from_rejection(r.status(), r.body_text()))
+    }
+}
+
 pub fn json_rejection(r: JsonRejection) -> ApiError {
     let status = r.status();
     let text = match &r {

@@ -4,7 +4,7 @@ use super::AppState;
 use super::caller::Caller;
 use super::envelope::{Reply, ResponseModel, reply};
 use super::error::ApiError;
-use super::input::{int, tenant};
+use super::input::{ApiBytes, int, tenant};
 use crate::service::views::{UtilityView, VersionView};
 use axum::extract::{Path, State};
 
@@ -46,7 +46,7 @@ pub async fn restore(
     State(state): State<AppState>,
     Caller(ctx): Caller,
     Path((t, id, v)): Path<(String, String, String)>,
-    body: axum::body::Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Reply<UtilityView>, ApiError> {
     // The body is optional: empty means no filehash check.
     let filehash = if body.iter().all(u8::is_ascii_whitespace) {

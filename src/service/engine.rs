@@ -53,12 +53,15 @@ impl Engine {
     pub fn get(&self) -> Result<Arc<dyn Executor>, ServiceError> {
         match &*self.state.borrow() {
             State::Ready(ex) => Ok(ex.clone()),
-            State::Preparing => Err(ServiceError::Unavailable(
-                "the Python runtime is still being prepared (the first start on a machine takes a few minutes); retry shortly".into(),
-            )),
-            State::Failed(why) => Err(ServiceError::Unavailable(format!(
-                "the execution engine failed to start: {why}"
-            ))),
+            State::Preparing => Err(ServiceError::Unavailable {
+                message: "the Python runtime is still being prepared (the first start on a machine takes a few minutes); retry shortly".into(),
+                cause: None,
+            }),
+            State::Failed(why) => Err(ServiceError::Unavailable {
+                message: "the execution engine failed to start; the service's log has the cause"
+                    .into(),
+                cause: Some(why.clone()),
+            }),
         }
     }
 

@@ -38,8 +38,12 @@ pub enum ServiceError {
     },
     #[error("too many executions in progress; retry in {} ms", retry_after.as_millis())]
     Busy { retry_after: Duration },
-    #[error("{0}")]
-    Unavailable(String),
+    /// 503: `message` is for the client; `cause`, if any, only for the log.
+    #[error("{message}")]
+    Unavailable {
+        message: String,
+        cause: Option<String>,
+    },
     /// Opaque to clients; the cause goes to the log.
     #[error("internal error: {0}")]
     Internal(String),
@@ -62,9 +66,10 @@ impl From<StoreError> for ServiceError {
                 "a utility named {n:?} already exists in this tenant; choose another name, or update it with its taskid and filehash"
             )),
             StoreError::Stale => Self::Stale,
-            StoreError::Unavailable(m) => Self::Unavailable(format!(
-                "the database is unavailable, nothing was changed; retry shortly ({m})"
-            )),
+            StoreError::Unavailable(m) => Self::Unavailable {
+                message: "the database is unavailable, nothing was changed; retry shortly".into(),
+                cause: Some(m),
+            },
             StoreError::Internal(m) => Self::Internal(m),
         }
     }

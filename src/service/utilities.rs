@@ -137,10 +137,7 @@ impl Utilities {
                 let id = *id;
                 self.cache
                     .get_or_load(tenant, Key::UtilityId(id), async move {
-                        store
-                            .utility_by_id(&t, id)
-                            .await
-                            .map_err(|e| Arc::new(e.to_string()))
+                        store.utility_by_id(&t, id).await.map_err(Arc::new)
                     })
                     .await
             }
@@ -148,17 +145,14 @@ impl Utilities {
                 let n = name.clone();
                 self.cache
                     .get_or_load(tenant, Key::UtilityName(name), async move {
-                        store
-                            .utility_by_name(&t, &n)
-                            .await
-                            .map_err(|e| Arc::new(e.to_string()))
+                        store.utility_by_name(&t, &n).await.map_err(Arc::new)
                     })
                     .await
             }
         };
         match found {
             Ok(rec) => Ok((*rec).clone()),
-            Err(msg) => Err(ServiceError::from(StoreError::Unavailable((*msg).clone()))),
+            Err(e) => Err(ServiceError::from((*e).clone())),
         }
     }
 
@@ -505,15 +499,10 @@ impl Utilities {
         let page = self
             .cache
             .get_or_load(tenant, Key::List(&key), async move {
-                store
-                    .list_utilities(&t, &query)
-                    .await
-                    .map_err(|e| Arc::new(e.to_string()))
+                store.list_utilities(&t, &query).await.map_err(Arc::new)
             })
             .await
-            .map_err(|msg: Arc<String>| {
-                ServiceError::from(StoreError::Unavailable((*msg).clone()))
-            })?;
+            .map_err(|e: Arc<StoreError>| ServiceError::from((*e).clone()))?;
         Ok(Page {
             items: page
                 .items

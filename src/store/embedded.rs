@@ -122,6 +122,8 @@ fn open_pool(path: &Path, schema: &'static str) -> Result<Db, StoreError> {
     let pool = Pool::builder()
         .max_size(8)
         .min_idle(Some(1))
+        // A file that cannot be opened fails every attempt: say so after a while, not r2d2's 30 s.
+        .connection_timeout(std::time::Duration::from_secs(10))
         .build(manager)
         .map_err(internal)?;
     let conn = pool.get().map_err(internal)?;

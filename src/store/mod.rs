@@ -11,7 +11,7 @@ use crate::domain::{Status, TenantCode, UserId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,

@@ -99,3 +99,47 @@ pub async fn every_change_and_every_denial_is_recorded_on(app: TestApp) {
         .await
         .expect(400);
 }
+
+#[tokio::test]
+async fn the_audit_log_is_for_admins_of_the_tenant_and_superadmins() {
+    let app = TestApp::spawn().await;
+    app.seed("acme", 4, "logged").await;
+    app.seed("globex", 4, "elsewhere").await;
+    let now = zona_utils::domain::now_millis();
+    app.audit(&app.token("acme", 4, Role::User), "acme", "")
+        .await
+        .expect(403);
+    app.audit(&app.token("acme", 4, Role::Creator), "acme", "")
+        .await
+        .expect(403);
+    // An admin is an admin of their own tenant only.
+    let admin = app.token("acme", 99, Role::Admin);
+    app.audit(&admin, "globex", "").await.expect(403);
+    let own = app.audit(&admin, "acme", "?action=create").await;
+    own.expect(200);
+    assert_eq!(own.body["count"], 1);
+    assert_eq!(own.data()[0]["tenantcode"], "acme");
+    // A superadmin reads any tenant's.
+    let root = app.token("acme", 1, Role::Superadmin);
+    let other = app.audit(&root, "globex", "?action=create").await;
+    other.expect(200);
+    assert_eq!(other.body["count"], 1);
+    assert_eq!(other.data()[0]["tenantcode"], "globex");
+    // The time range, both ends.
+    let before = app
+        .audit(
+            &root,
+            "globex",
+            &format!("?action=create&to={}", now - 60_000),
+        )
+        .await;
+    assert_eq!(before.body["count"], 0);
+    let within = app
+        .audit(
+            &root,
+            "globex",
+            &format!("?action=create&from={}&to={}", now - 60_000, now + 60_000),
+        )
+        .await;
+    assert_eq!(within.body["count"], 1);
+}

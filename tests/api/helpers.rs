@@ -79,7 +79,11 @@ pub struct TestApp {
 }
 
 pub fn repo_path(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+    // At run time (cargo sets it), not `env!`: a binary built in another checkout that shares
+    // the target directory would otherwise read that checkout's files.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from)
+        .join(rel)
 }
 
 pub fn test_config(data_dir: &std::path::Path) -> Config {
@@ -261,6 +265,25 @@ impl TestApp {
         self.send(
             self.client
                 .post(self.url("/utils/v1/custom-utils"))
+                .bearer_auth(token)
+                .header("content-type", content_type)
+                .body(body),
+        )
+        .await
+    }
+
+    /// Any endpoint with a raw body, for malformed and oversized requests.
+    pub async fn send_raw(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        self.send(
+            self.client
+                .request(method, self.url(path))
                 .bearer_auth(token)
                 .header("content-type", content_type)
                 .body(body),

@@ -2,6 +2,7 @@
 
 mod audit;
 mod auth;
+mod cli;
 mod execute;
 mod faults;
 mod helpers;

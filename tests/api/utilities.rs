@@ -368,14 +368,70 @@ async fn malformed_and_oversized_bodies() {
         )
         .await;
     r.expect(400);
+    assert!(r.message().contains("multipart"), "{}", r.message());
+    let r = app
+        .upsert_raw(&t, "multipart/form-data", b"--XYZ\r\n".to_vec())
+        .await;
+    r.expect(400);
+    assert!(r.message().contains("boundary"), "{}", r.message());
     let r = app.upsert_raw(&t, "text/plain", b"hello".to_vec()).await;
     r.expect(415);
     // Over the body limit: 413 before anything is parsed or saved.
     let huge = vec![b' '; app.cfg.server.body_limit_bytes + 10];
-    let r = app.upsert_raw(&t, "application/json", huge).await;
+    let r = app.upsert_raw(&t, "application/json", huge.clone()).await;
+    r.expect(413);
+    let mut form =
+        b"--XYZ\r\ncontent-disposition: form-data; name=\"code\"; filename=\"big.py\"\r\n\r\n"
+            .to_vec();
+    form.extend_from_slice(&huge);
+    form.extend_from_slice(b"\r\n--XYZ--\r\n");
+    let r = app
+        .upsert_raw(&t, "multipart/form-data; boundary=XYZ", form)
+        .await;
     r.expect(413);
     let r = app.list(&t, "acme", "").await;
     assert_eq!(r.body["count"], 0);
+
+    // The other endpoints that take a body: the same limit and the same 400s.
+    use reqwest::Method;
+    let seeded = app.seed("acme", 1, "kept").await;
+    let id = seeded["id"].as_i64().unwrap();
+    let bodies = [
+        (Method::POST, "/utils/v1/validate".to_owned()),
+        (Method::DELETE, "/utils/v1/custom-utils".to_owned()),
+        (
+            Method::POST,
+            format!("/utils/v1/versions/acme/{id}/1/restore"),
+        ),
+        (Method::POST, "/utils/v1/execute/acme/kept".to_owned()),
+    ];
+    for (method, path) in &bodies {
+        let r = app
+            .send_raw(method.clone(), &t, path, "application/json", huge.clone())
+            .await;
+        assert_eq!(r.status, 413, "{method} {path}: {}", r.body);
+        assert_eq!(r.body["success"], false, "{method} {path}");
+        let r = app
+            .send_raw(
+                method.clone(),
+                &t,
+                path,
+                "application/json",
+                b"{\"code\": ".to_vec(),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{method} {path}: {}", r.body);
+        assert!(
+            r.message().contains("JSON"),
+            "{method} {path}: {}",
+            r.message()
+        );
+    }
+    // Nothing of that reached the utility.
+    let r = app.get_by_id(&t, "acme", id).await;
+    r.expect(200);
+    assert_eq!(r.data()["status"], "active");
+    assert_eq!(r.data()["filehash"], seeded["filehash"]);
 }
 
 #[tokio::test]
@@ -501,6 +557,23 @@ pub async fn delete_with_the_design_body_on(app: TestApp) {
     app.delete_by_body(&t, &json!({"tenantcode": "acme"}))
         .await
         .expect(400);
+    // A body that names another user or tenant than the token's: 403, nothing deleted.
+    app.seed("acme", 5, "still_here").await;
+    app.delete_by_body(
+        &t,
+        &json!({"functionname": "still_here()", "tenantcode": "acme", "userid": "6"}),
+    )
+    .await
+    .expect(403);
+    app.delete_by_body(
+        &t,
+        &json!({"functionname": "still_here()", "tenantcode": "globex", "userid": "5"}),
+    )
+    .await
+    .expect(403);
+    let r = app.get_by_name(&t, "acme", "5", "still_here", "").await;
+    r.expect(200);
+    assert_eq!(r.data()["status"], "active");
 }
 
 #[tokio::test]
@@ -535,4 +608,27 @@ impl TestApp {
             body,
         }
     }
+}
+
+#[tokio::test]
+async fn a_failure_on_the_server_is_an_opaque_500_with_a_request_id() {
+    let app = TestApp::spawn().await;
+    // A tenant whose database file is damaged: the store fails in a way no request can fix.
+    let file = app.data_dir.path().join("tenants/broken.sqlite");
+    std::fs::write(&file, b"not a database, only bytes; ".repeat(200)).unwrap();
+    let t = app.token("broken", 1, Role::Admin);
+    let r = app.list(&t, "broken", "").await;
+    r.expect(500);
+    assert_eq!(r.body["error"], "INTERNAL_ERROR");
+    let id = r.headers["x-request-id"].to_str().unwrap();
+    assert!(!id.is_empty());
+    assert!(r.message().contains(id), "{}", r.message());
+    // Opaque: nothing of the cause (SQLite's message, the file's path) reaches the client.
+    let body = r.body.to_string();
+    for leak in ["sqlite", "database", "tenants", "file is not"] {
+        assert!(!body.to_lowercase().contains(leak), "{leak}: {body}");
+    }
+    // Other tenants are unaffected.
+    let t = app.token("acme", 1, Role::Admin);
+    app.list(&t, "acme", "").await.expect(200);
 }
