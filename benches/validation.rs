@@ -4,11 +4,15 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::path::Path;
+use std::path::PathBuf;
 use zona_validation::{Contract, Policy, Validator};
 
-fn repo(rel: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+fn repo(rel: &str) -> PathBuf {
+    // At run time (cargo sets it), not `env!`: a binary built in another checkout that shares
+    // the target directory would otherwise read that checkout's files.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from)
+        .join(rel)
 }
 
 fn bench(c: &mut Criterion) {

@@ -1,11 +1,15 @@
 //! The corpus under ../tests/corpus: every hostile snippet is blocked by the rules its header
 //! names; every benign utility passes with no blocking finding.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use zona_validation::{Contract, Policy, Report, Validator};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    // At run time (cargo sets it), not `env!`: a binary built in another checkout that shares
+    // the target directory would otherwise read that checkout's files.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from)
+        .join("..")
 }
 
 fn validator() -> Validator {

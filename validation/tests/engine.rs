@@ -1,12 +1,19 @@
 //! The engine's behaviour on focused snippets: what it must flag, what it must not, positions,
 //! limits and the contract.
 
-use std::path::Path;
+use std::path::PathBuf;
 use zona_validation::{Action, Contract, Policy, Report, ValidationError, Validator};
 
+fn default_policy_path() -> PathBuf {
+    // At run time (cargo sets it), not `env!`: a binary built in another checkout that shares
+    // the target directory would otherwise read that checkout's files.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from)
+        .join("../policies/default.toml")
+}
+
 fn default_policy() -> Policy {
-    Policy::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/default.toml"))
-        .expect("the default policy loads")
+    Policy::from_file(&default_policy_path()).expect("the default policy loads")
 }
 
 fn validate(code: &str) -> Report {
@@ -229,10 +236,7 @@ fn depth_limit_pair_and_deep_code_does_not_crash() {
 
 #[test]
 fn node_limit_pair() {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/default.toml"),
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(default_policy_path()).unwrap();
     let limit = 100;
     let policy = Policy::from_toml(
         &text.replace(

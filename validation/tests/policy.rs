@@ -1,10 +1,14 @@
 //! Tenant overlays: what they may change, what they may not, and the errors naming the key.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use zona_validation::{Action, Policy, PolicyError, PolicySet, Severity, Validator};
 
 fn policies_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies")
+    // At run time (cargo sets it), not `env!`: a binary built in another checkout that shares
+    // the target directory would otherwise read that checkout's files.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from)
+        .join("../policies")
 }
 
 fn default_policy() -> Policy {
