@@ -181,6 +181,35 @@ async fn engine_rows(
     Ok(())
 }
 
+/// How much fuel a second of pure Python burns: what the default budget is sized by.
+async fn fuel_rate(ex: &WasmExecutor) -> anyhow::Result<String> {
+    let code =
+        "def spin(n):\n    x = 0\n    for i in range(n):\n        x += i * i % 7\n    return x\n";
+    let mut limits = Limits::default();
+    limits.wall_time = Duration::from_secs(60);
+    limits.fuel = u64::MAX / 4;
+    let mut rates = Vec::new();
+    for _ in 0..3 {
+        let req = ExecRequest::new(code, "spin", limits.clone()).with_params(
+            json!({"n": 3_000_000})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let e = ex.execute(req, None).await?;
+        anyhow::ensure!(e.outcome == Outcome::Ok, "{:?}", e.error);
+        rates.push(e.fuel_used as f64 / e.duration.as_secs_f64());
+    }
+    rates.sort_by(f64::total_cmp);
+    let rate = rates[1];
+    let budget = Limits::default().fuel as f64;
+    Ok(format!(
+        "fuel: {rate:.2e} units per second of pure Python (median of 3 runs of a 3,000,000-step \
+         loop); the default budget of {budget:.0e} lasts {:.1} s",
+        budget / rate
+    ))
+}
+
 /// A native python3 process per call, running the same harness on the same request.
 async fn native_rows(args: &BenchArgs, python: &std::path::Path) -> anyhow::Result<()> {
     let harness = include_str!("../python-runtime/harness.py");
@@ -330,6 +359,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     println!("| what | concurrency | p50 | p99 | calls/s | calls |");
     println!("|---|---|---|---|---|---|");
     engine_rows(ex.clone(), "worker processes", &args, workers).await?;
+    let fuel = fuel_rate(&ex).await?;
     drop(ex);
     if args.threads {
         let threads = Arc::new(
@@ -347,5 +377,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.http {
         http_rows(&args, &cfg, workers).await?;
     }
+    println!("\n{fuel}");
     Ok(())
 }
