@@ -72,8 +72,7 @@ def call(request):
     random.seed(req["seed"])
     np_random = sys.modules.get("numpy.random")
     if np_random is not None:  # preloaded: its global generator was frozen with the snapshot
-        seed = req["seed"]
-        np_random.seed([seed & 0xFFFFFFFF, (seed >> 32) & 0xFFFFFFFF])
+        np_random.seed(req["seed"] & 0xFFFFFFFF)  # an int: 3 µs, against 26 µs for an array
     code = req["code"]
     module = types.ModuleType("__utility__")
     module.__dict__["__builtins__"] = builtins

@@ -161,6 +161,8 @@ impl ApiError {
                 }
             },
             ApiError::Auth(e) => {
+                // Not audited (no tenant to file it under); the log keeps it.
+                tracing::info!(reason = %e, request_id = %request_id::current(), "not authenticated");
                 www_auth = true;
                 let mut b = ResponseModel::failure("UNAUTHORIZED", message);
                 b.sessionexpired = e == AuthError::Expired;
