@@ -185,9 +185,11 @@ async fn engine_rows(
 async fn fuel_rate(ex: &WasmExecutor) -> anyhow::Result<String> {
     let code =
         "def spin(n):\n    x = 0\n    for i in range(n):\n        x += i * i % 7\n    return x\n";
-    let mut limits = Limits::default();
-    limits.wall_time = Duration::from_secs(60);
-    limits.fuel = u64::MAX / 4;
+    let limits = Limits {
+        wall_time: Duration::from_secs(60),
+        fuel: u64::MAX / 4,
+        ..Limits::default()
+    };
     let mut rates = Vec::new();
     for _ in 0..3 {
         let req = ExecRequest::new(code, "spin", limits.clone()).with_params(
