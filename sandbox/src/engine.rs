@@ -126,7 +126,15 @@ pub(crate) fn compiled_module(
             std::io::Error::last_os_error(),
         ));
     }
-    if !intact(&path, &sum) {
+    // Intact but unloadable (written by a build whose format differs under the same key) is as
+    // useless as corrupt: rebuilt too. Loading maps the file; it costs milliseconds.
+    let usable = intact(&path, &sum)
+        && load(engine, &path, what)
+            .inspect_err(
+                |e| tracing::warn!(error = %e, "cached module does not load; rebuilding it"),
+            )
+            .is_ok();
+    if !usable {
         tracing::info!(what, "compiling (once; the result is cached)");
         let started = std::time::Instant::now();
         let bytes = build()?;
@@ -246,10 +254,21 @@ mod tests {
         let again = compiled_module(&engine, &cfg, "tiny", "a tiny module", build).unwrap();
         assert_eq!(builds.get(), 2, "a corrupt entry is rebuilt");
         load(&engine, &again, "a tiny module").unwrap();
+        // Bytes that match their checksum but are no compiled module: rebuilt, not trusted.
+        let garbage = b"not a compiled module at all";
+        std::fs::write(&again, garbage).unwrap();
+        std::fs::write(
+            again.with_extension("sha256"),
+            hex::encode(Sha256::digest(garbage)),
+        )
+        .unwrap();
+        let rebuilt = compiled_module(&engine, &cfg, "tiny", "a tiny module", build).unwrap();
+        assert_eq!(builds.get(), 3, "an unloadable entry is rebuilt");
+        load(&engine, &rebuilt, "a tiny module").unwrap();
         // Another source is another entry.
         let other = compiled_module(&engine, &cfg, "other", "a tiny module", build).unwrap();
         assert_ne!(other, again);
-        assert_eq!(builds.get(), 3);
+        assert_eq!(builds.get(), 4);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

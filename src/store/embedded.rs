@@ -1109,19 +1109,32 @@ mod tests {
             "SELECT id FROM audit ORDER BY timestamp DESC, id DESC LIMIT 50",
             "SELECT id FROM executions ORDER BY createddate DESC, id DESC LIMIT 50",
         ];
-        for sql in plans {
+        let plan_of = |sql: &str| -> String {
             let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let plan: Vec<String> = stmt
+            let rows: Vec<String> = stmt
                 .query_map([], |r| r.get::<_, String>(3))
                 .unwrap()
                 .map(Result::unwrap)
                 .collect();
-            let plan = plan.join(" | ");
+            rows.join(" | ")
+        };
+        for sql in plans {
+            let plan = plan_of(sql);
             assert!(
                 plan.contains("USING INDEX") || plan.contains("USING COVERING INDEX"),
                 "{sql}: {plan}"
             );
             assert!(!plan.contains("TEMP B-TREE"), "{sql}: {plan}");
+        }
+        // A name prefix is a range on the name's index: the count and the page read only the
+        // matching rows (the page sorts those), whatever the tenant's size.
+        let prefix = [
+            "SELECT id FROM utilities WHERE status IN ('active','draft') AND name >= 'ab' AND name < 'ab~' ORDER BY updateddate DESC, id DESC LIMIT 50",
+            "SELECT COUNT(*) FROM utilities WHERE status IN ('active','draft') AND name >= 'ab' AND name < 'ab~'",
+        ];
+        for sql in prefix {
+            let plan = plan_of(sql);
+            assert!(plan.contains("(name>? AND name<?)"), "{sql}: {plan}");
         }
     }
 }
