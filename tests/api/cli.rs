@@ -22,6 +22,17 @@ fn output(c: &mut Command) -> (bool, String, String) {
     )
 }
 
+/// `zona-utils token` for user 7 of acme with `role`, signed with `data_dir`'s secret.
+fn mint(role: &str, data_dir: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
+    let dir = data_dir.to_str().unwrap();
+    output(
+        zona()
+            .args(["token", "--tenant", "acme", "--user", "7", "--role", role])
+            .args(["--data-dir", dir])
+            .args(extra),
+    )
+}
+
 #[test]
 fn every_command_has_help() {
     for (args, expect) in [
@@ -54,20 +65,7 @@ fn claims(token: &str) -> serde_json::Value {
 #[tokio::test]
 async fn token_mints_what_the_service_accepts() {
     let app = TestApp::spawn().await;
-    let dir = app.data_dir.path().to_str().unwrap().to_owned();
-    let (ok, stdout, stderr) = output(zona().args([
-        "token",
-        "--tenant",
-        "acme",
-        "--user",
-        "7",
-        "--role",
-        "creator",
-        "--ttl",
-        "10m",
-        "--data-dir",
-        &dir,
-    ]));
+    let (ok, stdout, stderr) = mint("creator", app.data_dir.path(), &["--ttl", "10m"]);
     assert!(ok, "{stderr}");
     let token = stdout.trim();
     let c = claims(token);
@@ -79,17 +77,7 @@ async fn token_mints_what_the_service_accepts() {
     app.list(token, "acme", "").await.expect(200);
     // Signed with another data directory's secret: refused.
     let other = tempfile::tempdir().unwrap();
-    let (ok, stdout, _) = output(zona().args([
-        "token",
-        "--tenant",
-        "acme",
-        "--user",
-        "7",
-        "--role",
-        "creator",
-        "--data-dir",
-        other.path().to_str().unwrap(),
-    ]));
+    let (ok, stdout, _) = mint("creator", other.path(), &[]);
     assert!(ok);
     app.list(stdout.trim(), "acme", "").await.expect(401);
 }
@@ -127,17 +115,7 @@ async fn serve_reads_its_environment_and_stops_cleanly_on_sigterm() {
     }
     assert!(healthy, "serve answers on ZONA_LISTEN");
     // It generated its development secrets into ZONA_DATA_DIR: `token` with it is accepted.
-    let (ok, stdout, stderr) = output(zona().args([
-        "token",
-        "--tenant",
-        "acme",
-        "--user",
-        "1",
-        "--role",
-        "admin",
-        "--data-dir",
-        data.path().to_str().unwrap(),
-    ]));
+    let (ok, stdout, stderr) = mint("admin", data.path(), &[]);
     assert!(ok, "{stderr}");
     let r = client
         .get(format!(
