@@ -88,3 +88,92 @@ async fn plaintext_code_never_reaches_mongodb() {
         "the utility, its version and its audit entry were read"
     );
 }
+
+/// Runs one of the `shared_*` utilities and returns the fuel its call used.
+async fn run_shared(app: &TestApp, token: &str, name: &str, marker: &str) -> u64 {
+    let r = app
+        .execute(token, "acme", name, "", &json!({"data": "x,y"}))
+        .await;
+    r.expect_outcome("ok");
+    assert_eq!(r.data()["result"], format!("{marker}xy111"));
+    r.data()["fuel_used"].as_u64().unwrap()
+}
+
+/// The compiled form of a utility version is shared through Redis, sealed with the service's
+/// key; an entry that does not open is never run, the call compiles instead. Whether a call
+/// was handed bytecode shows in its fuel: without it, the guest compiles the source first.
+#[tokio::test]
+async fn bytecode_is_shared_through_redis_sealed_and_not_trusted_blindly() {
+    use redis::AsyncCommands;
+    let a = TestApp::spawn_production().await;
+    a.wait_for_health("healthy").await;
+    // Both running before anything is cached (an instance that starts voids what L2 holds).
+    let b = a.another_instance().await;
+    b.wait_for_health("healthy").await;
+    a.engine_ready().await;
+    b.engine_ready().await;
+    let t = a.token("acme", 7, Role::User);
+    let marker = "ZONA_BYTECODE_MARKER_91f3";
+    let mut ids = Vec::new();
+    for name in ["shared_one", "shared_two"] {
+        // Enough code that compiling it costs fuel that shows.
+        let code = format!(
+            "def {name}(data, filter=None):\n    table = {{i: str(i) * 3 for i in range(3)}}\n    \
+             words = [w.strip() for w in data.split(',') if w]\n    \
+             return '{marker}' + ''.join(words) + table[1]\n"
+        );
+        let r = a
+            .upsert_json(
+                &t,
+                &json!({"title": name, "description": "d", "code": code}),
+            )
+            .await;
+        r.expect(200);
+        ids.push(r.data()["id"].as_i64().unwrap());
+    }
+    let a_one = run_shared(&a, &t, "shared_one", marker).await;
+    let a_two = run_shared(&a, &t, "shared_two", marker).await;
+
+    // Two entries in Redis, and the code's constants are not readable in them.
+    let client = redis::Client::open(crate::servers::shared().redis_url.as_str()).unwrap();
+    let mut redis = client.get_multiplexed_async_connection().await.unwrap();
+    let prefix = format!("{}:acme:fixed:bytecode:", a.cfg.cache.key_prefix);
+    let keys: Vec<String> = redis.keys(format!("{prefix}*")).await.unwrap();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    for k in &keys {
+        let stored: Vec<u8> = redis.get(k).await.unwrap();
+        assert!(
+            !stored.windows(marker.len()).any(|w| w == marker.as_bytes()),
+            "the bytecode in Redis is sealed"
+        );
+    }
+
+    // B runs `shared_two` with A's bytecode: no compiling, so the fuel of A's call.
+    let b_two = run_shared(&b, &t, "shared_two", marker).await;
+
+    // `shared_one`'s entry tampered with inside its envelope (a 16-byte header, then the sealed
+    // bytes in MessagePack; the last byte is the seal's tag): B cannot open it, so it compiles.
+    let one = keys
+        .iter()
+        .find(|k| k.starts_with(&format!("{prefix}{}:", ids[0])))
+        .unwrap();
+    let stored: Vec<u8> = redis.get(one).await.unwrap();
+    let (header, body) = stored.split_at(16);
+    let mut sealed: Vec<u8> = rmp_serde::from_slice(body).unwrap();
+    *sealed.last_mut().unwrap() ^= 0xff;
+    let mut tampered = header.to_vec();
+    tampered.extend(rmp_serde::to_vec_named(&sealed).unwrap());
+    let _: () = redis.set(one, tampered).await.unwrap();
+    let b_one = run_shared(&b, &t, "shared_one", marker).await;
+    // Measured: ~1.35 M units with bytecode, ~2.35 M when the guest compiles first.
+    let near = |x: u64, y: u64| x.abs_diff(y) < y / 20;
+    assert!(near(a_one, a_two), "{a_one} {a_two}");
+    assert!(
+        near(b_two, a_two),
+        "B was handed A's bytecode: {b_two} vs {a_two}"
+    );
+    assert!(
+        b_one > a_one + a_one / 5,
+        "B compiled rather than run what it could not open: {b_one} vs {a_one}"
+    );
+}
