@@ -123,11 +123,7 @@ impl Ending {
         Self {
             outcome,
             result: None,
-            error: Some(GuestError {
-                kind: kind.into(),
-                message,
-                traceback: String::new(),
-            }),
+            error: Some(GuestError::from_host(kind, message)),
             bytecode: None,
         }
     }

@@ -50,6 +50,17 @@ pub struct GuestError {
     pub traceback: String,
 }
 
+impl GuestError {
+    /// An error the host reports for the call (a limit, a lost worker): no traceback.
+    pub(crate) fn from_host(kind: &str, message: String) -> Self {
+        Self {
+            kind: kind.into(),
+            message,
+            traceback: String::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Execution {
     pub outcome: Outcome,

@@ -4,7 +4,7 @@ use crate::policy::{Check, Policy};
 use crate::resolve::Resolver;
 use crate::survey::Survey;
 use crate::walk::{
-    Visit, walk_arguments, walk_body, walk_expr, walk_pattern, walk_stmt, walk_type_params,
+    Visit, walk_arguments, walk_body, walk_expr, walk_function_head, walk_pattern, walk_stmt,
 };
 use rustc_hash::FxHashSet;
 use rustpython_parser::ast::{self, Expr, ExprContext, Pattern, Ranged, Stmt};
@@ -377,25 +377,11 @@ impl<'a> Visit<'a> for Checker<'_, '_, 'a> {
                 }
             }
             Stmt::FunctionDef(f) => {
-                for d in &f.decorator_list {
-                    self.expr(d);
-                }
-                walk_arguments(self, &f.args);
-                if let Some(r) = &f.returns {
-                    self.expr(r);
-                }
-                walk_type_params(self, &f.type_params);
+                walk_function_head(self, &f.decorator_list, &f.args, &f.returns, &f.type_params);
                 self.function(&f.args, &f.body);
             }
             Stmt::AsyncFunctionDef(f) => {
-                for d in &f.decorator_list {
-                    self.expr(d);
-                }
-                walk_arguments(self, &f.args);
-                if let Some(r) = &f.returns {
-                    self.expr(r);
-                }
-                walk_type_params(self, &f.type_params);
+                walk_function_head(self, &f.decorator_list, &f.args, &f.returns, &f.type_params);
                 self.function(&f.args, &f.body);
             }
             _ => walk_stmt(self, s),

@@ -46,24 +46,31 @@ pub(crate) fn walk_type_params<'a, V: Visit<'a> + ?Sized>(v: &mut V, params: &'a
     }
 }
 
+/// What a `def` (or `async def`) evaluates where it stands: decorators, defaults and
+/// annotations, type parameters. Its body runs later, in a scope of its own.
+pub(crate) fn walk_function_head<'a, V: Visit<'a> + ?Sized>(
+    v: &mut V,
+    decorators: &'a [Expr],
+    args: &'a ast::Arguments,
+    returns: &'a Option<Box<Expr>>,
+    type_params: &'a [ast::TypeParam],
+) {
+    for d in decorators {
+        v.expr(d);
+    }
+    walk_arguments(v, args);
+    opt(v, returns);
+    walk_type_params(v, type_params);
+}
+
 pub(crate) fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, s: &'a Stmt) {
     match s {
         Stmt::FunctionDef(f) => {
-            for d in &f.decorator_list {
-                v.expr(d);
-            }
-            walk_arguments(v, &f.args);
-            opt(v, &f.returns);
-            walk_type_params(v, &f.type_params);
+            walk_function_head(v, &f.decorator_list, &f.args, &f.returns, &f.type_params);
             walk_body(v, &f.body);
         }
         Stmt::AsyncFunctionDef(f) => {
-            for d in &f.decorator_list {
-                v.expr(d);
-            }
-            walk_arguments(v, &f.args);
-            opt(v, &f.returns);
-            walk_type_params(v, &f.type_params);
+            walk_function_head(v, &f.decorator_list, &f.args, &f.returns, &f.type_params);
             walk_body(v, &f.body);
         }
         Stmt::ClassDef(c) => {

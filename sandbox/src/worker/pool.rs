@@ -209,11 +209,7 @@ impl Pool {
         Ok(Execution {
             outcome,
             result: None,
-            error: Some(GuestError {
-                kind: kind.into(),
-                message,
-                traceback: String::new(),
-            }),
+            error: Some(GuestError::from_host(kind, message)),
             stdout: String::new(),
             stderr: String::new(),
             stdout_truncated: false,
